@@ -1,0 +1,32 @@
+"""Logging a trained model to MLflow as a candidate for the evaluation pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import mlflow
+import pandas as pd
+from mlflow.models import infer_signature
+
+from .training import TrainingResult
+
+CANDIDATE_TAG = "candidate"
+
+
+def log_candidate(
+    experiment_name: str, result: TrainingResult, params: Mapping[str, Any], sample: pd.DataFrame
+) -> str:
+    """Log params, metrics and the model with ``candidate=true``; return the MLflow run id."""
+    mlflow.set_experiment(experiment_name)
+    with mlflow.start_run(run_name=f"train-{result.model.estimator}") as run:
+        mlflow.log_params({"estimator": result.model.estimator, **params})
+        mlflow.log_metrics({**result.metrics, "train_rows": result.train_rows, "holdout_rows": result.holdout_rows})
+        inputs = sample[result.model.features]
+        mlflow.sklearn.log_model(
+            result.model.pipeline,
+            name="model",
+            signature=infer_signature(inputs, result.model.predict(sample)),
+        )
+        mlflow.set_tag(CANDIDATE_TAG, "true")
+    return run.info.run_id
