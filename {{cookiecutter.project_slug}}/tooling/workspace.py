@@ -91,7 +91,8 @@ class LocalWorkspace:
             return []
         found = []
         for file in sorted(folder.rglob("*")):
-            if file.is_file() and not file.name.startswith("."):
+            hidden = any(part.startswith(".") for part in file.relative_to(folder).parts)
+            if file.is_file() and not hidden:
                 found.append(ObjectInfo(self._workspace_path(file), self._kind(file)))
         return found
 

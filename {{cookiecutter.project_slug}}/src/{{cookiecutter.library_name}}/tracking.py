@@ -7,11 +7,18 @@ from typing import Any
 
 import mlflow
 import pandas as pd
+import skops.io
 from mlflow.models import infer_signature
+from sklearn.pipeline import Pipeline
 
 from .training import TrainingResult
 
 CANDIDATE_TAG = "candidate"
+
+
+def own_types(pipeline: Pipeline) -> list[str]:
+    """The types skops must be told to trust to reload a model this process has just trained itself."""
+    return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
 
 
 def log_candidate(
@@ -27,6 +34,7 @@ def log_candidate(
             result.model.pipeline,
             name="model",
             signature=infer_signature(inputs, result.model.predict(sample)),
+            skops_trusted_types=own_types(result.model.pipeline),
         )
         mlflow.set_tag(CANDIDATE_TAG, "true")
     return run.info.run_id

@@ -1,0 +1,162 @@
+"""Project tasks: `invoke --list` to see them, `invoke <task> --help` for their arguments."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import Context, Exit, task
+
+from tooling.errors import UserError
+from tooling.layout import branch_folder, check_branch
+from tooling.operations import CiRequest
+from tooling.settings import Settings, load_settings
+
+PROJECT_DIR = Path(__file__).resolve().parent
+TARGET_HELP = "local (a folder, PySpark local mode, local MLflow) or databricks; default from invoke.yaml"
+PROFILE_HELP = "~/.databrickscfg profile for --target databricks (else DATABRICKS_HOST/DATABRICKS_TOKEN)"
+
+
+def _settings(c: Context) -> Settings:
+    return load_settings(PROJECT_DIR, c.config)
+
+
+def _write(line: str) -> None:
+    print(line, flush=True)
+
+
+def _run(action):  # noqa: ANN001, ANN202 - a tiny adapter from UserError to invoke's Exit
+    try:
+        return action()
+    except UserError as error:
+        raise Exit(f"error: {error}", code=1) from None
+    except KeyboardInterrupt:
+        raise Exit("interrupted; the run was cancelled", code=130) from None
+
+
+def _target(c: Context, target: str | None, profile: str | None):  # noqa: ANN202
+    from tooling.targets import open_target
+
+    return open_target(_settings(c), target, profile)
+
+
+@task(help={
+    "branch": "workspace folder to send to, e.g. BI-4811 (default: the current git branch)",
+    "config": "developer config the folder's set_environment runs, e.g. kyle for conf/kyle_config",
+    "full": "upload every notebook even if unchanged since the last send",
+    "target": TARGET_HELP,
+    "profile": PROFILE_HELP,
+})
+def send(c, branch="", config="", full=False, target="", profile=""):
+    """Send the notebooks to <workspace_root>/<branch>/ with set_environment pointing at your config."""
+    from tooling.operations import current_branch, send_branch
+
+    _run(lambda: send_branch(
+        _target(c, target or None, profile or None), _settings(c),
+        check_branch(branch or current_branch(PROJECT_DIR)), config or None, full=full, write=_write,
+    ))
+
+
+@task
+def build(c):
+    """Build the ML library into dist/ as a wheel (or an egg, as the project was baked)."""
+    from tooling.operations import build as build_library
+
+    _run(lambda: build_library(_settings(c), _write))
+
+
+@task(help={
+    "branch": "branch deploying: the release branch writes <root>/libraries and master/, others <root>/<branch>/libraries"
+              " (default: the current git branch)",
+    "target": TARGET_HELP,
+    "profile": PROFILE_HELP,
+})
+def deploy(c, branch="", target="", profile=""):
+    """Deploy the built library (and, from the release branch, the notebooks to master/)."""
+    from tooling.operations import current_branch, deploy as deploy_library, master_send
+
+    def action() -> None:
+        settings = _settings(c)
+        chosen = branch or current_branch(PROJECT_DIR)
+        chosen_target = _target(c, target or None, profile or None)
+        deploy_library(chosen_target, settings, chosen, None, _write)
+        if chosen == settings.release_branch:
+            master_send(chosen_target, settings, _write)
+
+    _run(action)
+
+
+@task(help={
+    "build_id": "CI build number (default: $BUILD_BUILDID, else 'local')",
+    "branch": "branch being built (default: $BUILD_SOURCEBRANCHNAME, else the current git branch)",
+    "skip_tests": "do not run the unit tests first",
+    "target": TARGET_HELP,
+    "profile": PROFILE_HELP,
+})
+def ci(c, build_id="", branch="", skip_tests=False, target="", profile=""):
+    """Unit tests, then send to CI/<build>-<branch>/, build and deploy the library there, run ModelTraining."""
+    from tooling.operations import ci as run_ci, current_branch
+
+    def action() -> None:
+        request = CiRequest(
+            build_id=build_id or os.environ.get("BUILD_BUILDID") or "local",
+            branch=branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or current_branch(PROJECT_DIR),
+            skip_tests=skip_tests,
+        )
+        run_ci(_target(c, target or None, profile or None), _settings(c), request, _write)
+
+    _run(action)
+
+
+@task(help={
+    "notebook": "notebook to run, relative to the folder (default: the training notebook)",
+    "branch": "workspace folder the notebook was sent to (default: the current git branch)",
+    "param": "a run parameter name=value; repeat for more",
+    "target": TARGET_HELP,
+    "profile": PROFILE_HELP,
+}, iterable=["param"])
+def run(c, notebook="", branch="", param=None, target="", profile=""):
+    """Run one notebook of a sent folder as a one-time run and wait for it."""
+    from tooling.operations import current_branch, run_notebook
+
+    def action() -> None:
+        settings = _settings(c)
+        chosen = branch or current_branch(PROJECT_DIR)
+        folder = branch_folder(settings.workspace_root, chosen) if chosen != "master" else (
+            f"{settings.workspace_root}/master")
+        pairs = [item.partition("=") for item in param or []]
+        if any(not sep or not name for name, sep, _ in pairs):
+            raise UserError("--param takes name=value")
+        run_notebook(_target(c, target or None, profile or None), settings, folder,
+                     notebook or settings.training_notebook, f"{chosen}-{notebook or settings.training_notebook}",
+                     {name: value for name, _, value in pairs}, _write)
+
+    _run(action)
+
+
+@task(help={"port": "port of the MLflow UI on 127.0.0.1"})
+def mlflow_ui(c, port=5000):
+    """Serve the local MLflow store (runs, metrics, models) on http://127.0.0.1:<port>."""
+    settings = _settings(c)
+    store = settings.local.mlflow_dir
+    store.mkdir(parents=True, exist_ok=True)
+    print(f"MLflow UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    subprocess.run([sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+                    "--backend-store-uri", f"sqlite:///{store / 'mlflow.db'}",
+                    "--default-artifact-root", str(store / "mlruns")], check=False)
+
+
+@task
+def test(c):
+    """Run the unit tests (JUnit XML in test-results.xml)."""
+    from tooling.operations import unit_tests
+
+    _run(lambda: unit_tests(PROJECT_DIR, _write))
+
+
+@task
+def lint(c):
+    """Lint the project with ruff."""
+    c.run("ruff check .")
