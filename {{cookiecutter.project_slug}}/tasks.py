@@ -68,14 +68,15 @@ def build(c):
 
 
 @task(help={
-    "branch": "branch deploying: the release branch writes <root>/libraries and master/, others <root>/<branch>/libraries"
-              " (default: the current git branch)",
+    "branch": "branch deploying: the release branch writes <root>/libraries and master/, any other"
+              " <root>/<branch>/libraries (default: the current git branch)",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
 })
 def deploy(c, branch="", target="", profile=""):
     """Deploy the built library (and, from the release branch, the notebooks to master/)."""
-    from tooling.operations import current_branch, deploy as deploy_library, master_send
+    from tooling.operations import current_branch, master_send
+    from tooling.operations import deploy as deploy_library
 
     def action() -> None:
         settings = _settings(c)
@@ -97,7 +98,8 @@ def deploy(c, branch="", target="", profile=""):
 })
 def ci(c, build_id="", branch="", skip_tests=False, target="", profile=""):
     """Unit tests, then send to CI/<build>-<branch>/, build and deploy the library there, run ModelTraining."""
-    from tooling.operations import ci as run_ci, current_branch
+    from tooling.operations import ci as run_ci
+    from tooling.operations import current_branch
 
     def action() -> None:
         request = CiRequest(

@@ -141,7 +141,8 @@ class FakeDatabricks:
         if request.path.startswith(UNAUTHENTICATED_PATHS):
             return
         if not authorization:
-            raise ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
+            raise ApiError(401, "UNAUTHENTICATED",
+                           "Credential was not sent or was of an unsupported type for this API.")
         scheme, _, credential = authorization.partition(" ")
         if scheme != "Bearer" or (credential != self.token and credential not in self._oauth_tokens):
             raise ApiError(403, "PERMISSION_DENIED", "Invalid access token.")

@@ -130,7 +130,8 @@ class LocalRun:
         self.record.save(self.run_dir)
         try:
             self._prepare()
-            self.executor.run(self.record.notebook_path, self.namespace(self.record.parameters, self.record.notebook_path))
+            path = self.record.notebook_path
+            self.executor.run(path, self.namespace(self.record.parameters, path))
             self._finish("SUCCESS")
         except NotebookExit as done:
             self.record.notebook_result = self.redact(done.value)

@@ -1,0 +1,199 @@
+"""Paired, vectorized bootstrap of a model metric: every model is scored on the same resamples.
+
+A resample is a vector of Poisson(1) row weights (the Poisson bootstrap, which approximates the
+classical multinomial bootstrap closely for evaluation-sized data and is far cheaper to draw). One
+weight matrix of ``chunk_size`` resamples is drawn at a time and shared by all models, so the
+comparison is paired and memory grows with the chunk size, not with the number of resamples.
+Resample ``r`` is drawn from its own child of ``SeedSequence(seed)``: the result depends on the seed
+only, not on the chunk size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from math import exp, factorial
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+MetricKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric as data: its name, direction, task and a kernel scoring all models on a weight chunk.
+
+    The kernel takes ``weights`` (resamples x rows), ``actual`` (rows) and ``predicted``
+    (models x rows) and returns the metric per model and resample (models x resamples).
+    """
+
+    name: str
+    higher_is_better: bool
+    task_type: str
+    kernel: MetricKernel
+
+
+def _weighted_sums(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Weighted column sums per resample, in one matrix product (columns: rows x k)."""
+    return weights @ columns.astype(np.float32)
+
+
+def _mae(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    errors = np.abs(predicted - actual).T
+    return (_weighted_sums(weights, errors) / weights.sum(axis=1, keepdims=True)).T
+
+
+def _rmse(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    squared = ((predicted - actual) ** 2).T
+    return np.sqrt(_weighted_sums(weights, squared) / weights.sum(axis=1, keepdims=True)).T
+
+
+def _r2(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    centred = actual - actual.mean()
+    residual = _weighted_sums(weights, ((predicted - actual) ** 2).T).astype(np.float64)
+    first, second = _weighted_sums(weights, np.stack([centred, centred**2], axis=1)).astype(np.float64).T
+    total = second - first**2 / weights.sum(axis=1, dtype=np.float64)
+    return (1.0 - residual / total[:, None]).T
+
+
+def _roc_auc(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Weighted ROC AUC from rank statistics: sort each model's scores once, then cumulate weights."""
+    labels = actual.astype(bool)
+    scores = np.empty((predicted.shape[0], weights.shape[0]))
+    for model, prediction in enumerate(predicted):
+        order = np.argsort(prediction, kind="stable")
+        negative = np.take(weights, order, axis=1)
+        positive = negative * labels[order]
+        negative -= positive
+        starts = np.flatnonzero(np.r_[True, np.diff(prediction[order]) != 0])
+        if len(starts) < len(prediction):
+            positive = np.add.reduceat(positive, starts, axis=1)
+            negative = np.add.reduceat(negative, starts, axis=1)
+        pairs = positive.sum(axis=1, dtype=np.float64) * negative.sum(axis=1, dtype=np.float64)
+        below = np.cumsum(negative, axis=1)
+        negative *= 0.5
+        below -= negative
+        below *= positive
+        scores[model] = below.sum(axis=1, dtype=np.float64) / pairs
+    return scores
+
+
+METRICS: Mapping[str, Metric] = {
+    "mae": Metric("mae", higher_is_better=False, task_type="regression", kernel=_mae),
+    "rmse": Metric("rmse", higher_is_better=False, task_type="regression", kernel=_rmse),
+    "r2": Metric("r2", higher_is_better=True, task_type="regression", kernel=_r2),
+    "roc_auc": Metric("roc_auc", higher_is_better=True, task_type="classification", kernel=_roc_auc),
+}
+
+
+def get_metric(name: str, task_type: str) -> Metric:
+    """The metric called ``name``, checked against the configured task type."""
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; choose one of {', '.join(sorted(METRICS))}")
+    metric = METRICS[name]
+    if metric.task_type != task_type:
+        raise ValueError(f"metric {name!r} is for {metric.task_type}, but the task type is {task_type!r}")
+    return metric
+
+
+def _poisson_table(bits: int = 16) -> np.ndarray:
+    """Lookup table turning a uniform ``bits``-bit integer into a Poisson(1) count (inverse CDF)."""
+    cdf = np.cumsum([exp(-1.0) / factorial(k) for k in range(16)])
+    return np.searchsorted(cdf * 2**bits, np.arange(2**bits) + 0.5).astype(np.uint8)
+
+
+_POISSON_TABLE = _poisson_table()
+
+
+def poisson_weights(n_rows: int, seeds: list[np.random.SeedSequence]) -> np.ndarray:
+    """Poisson(1) resample weights, one row of ``n_rows`` per seed (float32, integer valued)."""
+    words = -(-n_rows // 4)
+    weights = np.empty((len(seeds), n_rows), dtype=np.float32)
+    for row, seed in zip(weights, seeds):
+        uniform = np.random.PCG64(seed).random_raw(words).view(np.uint16)[:n_rows]
+        row[:] = _POISSON_TABLE[uniform]
+    return weights
+
+
+def paired_bootstrap(
+    actual: ArrayLike,
+    predicted: ArrayLike,
+    metric: Metric,
+    resamples: int,
+    seed: int,
+    chunk_size: int = 100,
+) -> np.ndarray:
+    """The metric of every model (rows of ``predicted``) on the same ``resamples`` resamples."""
+    actual = np.asarray(actual, dtype=np.float64)
+    predicted = np.atleast_2d(np.asarray(predicted, dtype=np.float64))
+    if actual.ndim != 1 or predicted.shape[1] != len(actual) or len(actual) < 2:
+        raise ValueError(f"need >= 2 rows and predictions shaped (models, {len(actual)}), got {predicted.shape}")
+    if not (np.isfinite(actual).all() and np.isfinite(predicted).all()):
+        raise ValueError("actual values and predictions must be finite")
+    if metric.task_type == "classification" and set(np.unique(actual)) != {0.0, 1.0}:
+        raise ValueError(f"{metric.name} needs labels 0 and 1, both present; got {np.unique(actual)[:5]}")
+    if resamples < 1 or chunk_size < 1:
+        raise ValueError("resamples and chunk_size must be positive")
+    seeds = np.random.SeedSequence(seed).spawn(resamples)
+    values = np.empty((predicted.shape[0], resamples))
+    for start in range(0, resamples, chunk_size):
+        weights = poisson_weights(len(actual), seeds[start : start + chunk_size])
+        values[:, start : start + len(weights)] = metric.kernel(weights, actual, predicted)
+    return values
+
+
+def point_estimate(actual: ArrayLike, predicted: ArrayLike, metric: Metric) -> np.ndarray:
+    """The metric of every model on the full evaluation set (all weights one)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    predicted = np.atleast_2d(np.asarray(predicted, dtype=np.float64))
+    return metric.kernel(np.ones((1, len(actual)), dtype=np.float32), actual, predicted)[:, 0]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Bootstrap results of several models on one evaluation set, with the questions asked of them."""
+
+    metric: Metric
+    labels: tuple[str, ...]
+    point: np.ndarray
+    values: np.ndarray
+
+    def _row(self, label: str) -> np.ndarray:
+        return self.values[self.labels.index(label)]
+
+    def improvement(self, model: str, reference: str) -> np.ndarray:
+        """Per resample, how much ``model`` beats ``reference`` (positive: better, whatever the direction)."""
+        difference = self._row(model) - self._row(reference)
+        return difference if self.metric.higher_is_better else -difference
+
+    def win_ratio(self, model: str, reference: str) -> float:
+        """Share of resamples on which ``model`` is strictly better than ``reference``."""
+        improvement = self.improvement(model, reference)
+        finite = improvement[np.isfinite(improvement)]
+        return float(np.mean(finite > 0)) if len(finite) else 0.0
+
+    def mean(self, label: str) -> float:
+        """Bootstrap mean of the metric."""
+        return float(np.nanmean(self._row(label)))
+
+    def interval(self, label: str, level: float = 0.95) -> tuple[float, float]:
+        """Percentile bootstrap interval of the metric."""
+        tail = (1.0 - level) / 2 * 100
+        low, high = np.nanpercentile(self._row(label), [tail, 100 - tail])
+        return float(low), float(high)
+
+
+def compare(
+    actual: ArrayLike,
+    predictions: Mapping[str, ArrayLike],
+    metric: Metric,
+    resamples: int,
+    seed: int,
+    chunk_size: int = 100,
+) -> Comparison:
+    """Bootstrap all ``predictions`` (label -> values per row) against ``actual`` on shared resamples."""
+    labels = tuple(predictions)
+    stacked = np.stack([np.asarray(predictions[label], dtype=np.float64) for label in labels])
+    values = paired_bootstrap(actual, stacked, metric, resamples, seed, chunk_size)
+    return Comparison(metric, labels, point_estimate(actual, stacked, metric), values)
