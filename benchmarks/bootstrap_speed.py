@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import mean_absolute_error, roc_auc_score
 
-LIBRARY = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.library_name}}"
+TEMPLATE = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}"
+LIBRARY = TEMPLATE / "src" / "{{cookiecutter.library_name}}"
 MODELS = 3
 
 
@@ -103,7 +104,7 @@ def main() -> None:
         "mae": (regression_data(args.rows, rng), blog_mae, 10),
         "roc_auc": (classification_data(args.rows, rng), blog_roc_auc, 20),
     }
-    print(f"{args.rows:,} predictions, {MODELS} models; paired: {args.resamples} resamples in chunks of {args.chunk_size}")
+    print(f"{args.rows:,} predictions, {MODELS} models, {args.resamples} paired resamples, chunks of {args.chunk_size}")
     print(f"{'metric':8} {'paired ms':>10} {'blog ms':>10} {'speed-up':>9} {'target':>7}")
     for name, ((actual, predicted), step, target) in cases.items():
         metric = bootstrap.METRICS[name]
@@ -115,9 +116,10 @@ def main() -> None:
     print(f"{'metric':8} {'chunk':>6} {'resamples':>10} {'peak MiB':>9}")
     for name, ((actual, predicted), _, _) in cases.items():
         metric = bootstrap.METRICS[name]
-        for chunk, resamples in ((args.chunk_size // 2, 2 * args.chunk_size), (args.chunk_size, 2 * args.chunk_size),
-                                 (args.chunk_size, 10 * args.chunk_size)):
-            print(f"{name:8} {chunk:6} {resamples:10} {peak_mib(bootstrap, metric, actual, predicted, resamples, chunk):9.1f}")
+        chunk = args.chunk_size
+        for size, resamples in ((chunk // 2, 2 * chunk), (chunk, 2 * chunk), (chunk, 10 * chunk)):
+            peak = peak_mib(bootstrap, metric, actual, predicted, resamples, size)
+            print(f"{name:8} {size:6} {resamples:10} {peak:9.1f}")
 
 
 if __name__ == "__main__":

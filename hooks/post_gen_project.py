@@ -9,6 +9,6 @@ ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
 # A relative template path is relative to where cookiecutter was started, which PWD still names.
 sys.path.insert(0, str(Path(os.environ.get("PWD", "."), ANSWERS["_repo_dir"]) / "hooks"))
 
-from project_layout import finish_project  # noqa: E402
+from project_layout import finish_project
 
 finish_project(Path.cwd(), ANSWERS)

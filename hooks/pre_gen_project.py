@@ -9,7 +9,7 @@ ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
 # A relative template path is relative to where cookiecutter was started, which PWD still names.
 sys.path.insert(0, str(Path(os.environ.get("PWD", "."), ANSWERS["_repo_dir"]) / "hooks"))
 
-from answer_rules import AnswerError, validate  # noqa: E402
+from answer_rules import AnswerError, validate
 
 try:
     validate(ANSWERS)

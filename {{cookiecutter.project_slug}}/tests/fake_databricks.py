@@ -79,7 +79,9 @@ class FakeDatabricks:
         return "http://127.0.0.1" if port == 80 else f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> FakeDatabricks:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-databricks", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-databricks", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -221,6 +223,8 @@ def _chunks(handler: BaseHTTPRequestHandler) -> Iterator[bytes]:
 def _handler_for(fake: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        wbufsize = 1 << 16  # one write per answer: headers and body together, flushed by the server
 
         def _serve(self) -> None:
             url = urlsplit(self.path)

@@ -6,6 +6,8 @@ Load it with ``pytest_plugins = ["mlflow_fixtures"]``; ``mlflow_server`` yields 
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -37,7 +39,21 @@ def _wait_until_up(uri: str, server: subprocess.Popen, log: Path) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"mlflow server did not answer on {uri} within {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()[-2000:]}")
+    tail = log.read_text()[-2000:]
+    raise RuntimeError(f"mlflow server did not answer on {uri} within {STARTUP_TIMEOUT_SECONDS}s:\n{tail}")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop the server and the workers it started (its own process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(server.pid, sig)
+            server.wait(timeout=15)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture(scope="session")
@@ -47,26 +63,21 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     uri = f"http://127.0.0.1:{port}"
     log = root / "server.log"
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination", str(root / "artifacts"),
-    ]
+    options = {
+        "--host": "127.0.0.1",
+        "--port": str(port),
+        "--workers": "1",
+        "--backend-store-uri": f"sqlite:///{root / 'mlflow.db'}",
+        "--artifacts-destination": str(root / "artifacts"),
+    }
+    command = [sys.executable, "-m", "mlflow", "server", *(part for option in options.items() for part in option)]
     with log.open("w") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=root)
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     try:
         _wait_until_up(uri, server, log)
         yield uri
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
 
 
 @pytest.fixture

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import requests
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.config import Config
 from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
 
 from .errors import UserError
 
+PRODUCT = "databricks-mlops-tooling"
 WHAT_TO_SET = (
     "set DATABRICKS_HOST and DATABRICKS_TOKEN, pass --profile NAME of ~/.databrickscfg, or set ARM_CLIENT_ID, "
     "ARM_CLIENT_SECRET and ARM_TENANT_ID (Azure service principal) or DATABRICKS_CLIENT_ID and "
@@ -56,12 +58,11 @@ def connect(profile: str | None = None, *, retry_timeout_seconds: int = 120) -> 
         known = ", ".join(_profiles().sections()) or "none"
         raise UserError(f"profile {profile!r} is not in {_config_file()} (profiles there: {known}); {WHAT_TO_SET}")
     try:
-        client = WorkspaceClient(
-            profile=profile, retry_timeout_seconds=retry_timeout_seconds, product="databricks-mlops-tooling"
-        )
+        config = Config(profile=profile, retry_timeout_seconds=retry_timeout_seconds, product=PRODUCT)
     except ValueError:
         raise UserError(f"no usable Databricks credentials ({_where(_host_tried(profile), profile)}): {WHAT_TO_SET}") \
             from None
+    client = WorkspaceClient(config=config)
     check_credentials(client, profile)
     return client
 

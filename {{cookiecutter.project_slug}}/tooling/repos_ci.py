@@ -94,9 +94,8 @@ def checkout(client: WorkspaceClient, url: str, path: str, branch: str, provider
 
 def remove(client: WorkspaceClient, repo: RepoCheckout) -> None:
     """Delete the temporary repo; no error if it is already gone."""
-    with explained(f"delete repo {repo.path}", (client.config.host or "").rstrip("/")):
-        with contextlib.suppress(NotFound):
-            client.repos.delete(repo.repo_id)
+    with explained(f"delete repo {repo.path}", (client.config.host or "").rstrip("/")), contextlib.suppress(NotFound):
+        client.repos.delete(repo.repo_id)
 
 
 @dataclass(frozen=True)

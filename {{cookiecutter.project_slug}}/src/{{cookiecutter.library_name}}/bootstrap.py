@@ -110,7 +110,7 @@ def poisson_weights(n_rows: int, seeds: list[np.random.SeedSequence]) -> np.ndar
     """Poisson(1) resample weights, one row of ``n_rows`` per seed (float32, integer valued)."""
     words = -(-n_rows // 4)
     weights = np.empty((len(seeds), n_rows), dtype=np.float32)
-    for row, seed in zip(weights, seeds):
+    for row, seed in zip(weights, seeds, strict=True):
         uniform = np.random.PCG64(seed).random_raw(words).view(np.uint16)[:n_rows]
         row[:] = _POISSON_TABLE[uniform]
     return weights

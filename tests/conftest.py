@@ -1,0 +1,57 @@
+"""Session fixtures: every bake of the matrix once, and one default project whose pipeline runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from bakery import MATRIX, Bake, bake
+
+
+@pytest.fixture(scope="session")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Bake], Path]:
+    """Bake each combination at most once per session."""
+    projects: dict[str, Path] = {}
+
+    def get(combination: Bake) -> Path:
+        if combination.name not in projects:
+            projects[combination.name] = bake(tmp_path_factory.mktemp(combination.name), combination.answers)
+        return projects[combination.name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def project(baked: Callable[[Bake], Path]) -> Path:
+    """The default bake, a git repository on branch main like a team's fresh project."""
+    path = baked(MATRIX[0])
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def invoke_in() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real ``invoke`` command line in a project with this environment's tools."""
+    bin_dir = str(Path(sys.executable).parent)
+
+    def run(path: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        for name in ("BUILD_BUILDID", "BUILD_SOURCEBRANCHNAME"):
+            env.pop(name, None)
+        return subprocess.run([str(Path(bin_dir) / "invoke"), *args], cwd=path, env=env, capture_output=True,
+                              text=True, check=False, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture
+def project_copy(project: Path, tmp_path: Path) -> Path:
+    """A throwaway copy of the default project, for tests that change it."""
+    copy = tmp_path / project.name
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".workspace", ".runs", ".mlflow", "dist"))
+    return copy

@@ -1,0 +1,83 @@
+"""A baked project's own gate and its tasks, driven through the real invoke command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from bakery import MATRIX
+
+ROOT = "/Projects/DemandForecasting"
+TASKS = ("send", "build", "deploy", "ci", "run", "mlflow-ui", "test", "lint")
+Invoke = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def workspace(project: Path, path: str) -> Path:
+    return project / ".workspace" / path.lstrip("/")
+
+
+def test_generated_test_suite_passes(project: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "tests"], cwd=project,
+                            capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout.splitlines()[-1]
+
+
+def test_tasks_are_listed_with_help(project: Path, invoke_in: Invoke) -> None:
+    listing = invoke_in(project, "--list")
+    assert all(f"  {name} " in listing.stdout for name in TASKS), listing.stdout
+    for name in TASKS:
+        helped = invoke_in(project, name, "--help")
+        assert helped.returncode == 0 and "Docstring:" in helped.stdout
+    assert "--target" in invoke_in(project, "send", "--help").stdout
+
+
+def test_send_writes_the_branch_folder_and_mirrors_deletions(project_copy: Path, invoke_in: Invoke) -> None:
+    sent = invoke_in(project_copy, "send", "--branch", "BI-4811", "--config", "dev", "--target", "local")
+    assert sent.returncode == 0, sent.stderr
+    folder = workspace(project_copy, f"{ROOT}/BI-4811")
+    assert (folder / "ModelTraining").read_text().startswith("# Databricks notebook source")
+    assert (folder / "set_environment").read_text().splitlines()[1] == "# MAGIC %run ./conf/dev_config"
+    assert not any(path.name in {"__init__.py", "__init__"} for path in folder.rglob("*"))
+    (project_copy / "forecasting" / "ModelTraining.py").unlink()
+    resent = invoke_in(project_copy, "send", "--branch", "BI-4811")
+    assert resent.returncode == 0 and "1 deleted" in resent.stdout
+    assert not (folder / "ModelTraining").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ("--branch", "master"), ("--branch", "CI"), ("--branch", "libraries"), ("--branch", "feature/x"),
+    ("--branch", "a b"), ("--branch", "../up"), ("--branch", "BI-1", "--config", "nobody"),
+    ("--branch", "BI-1", "--target", "cloud"),
+], ids=lambda args: " ".join(args))
+def test_bad_send_says_one_line_and_writes_nothing(project_copy: Path, invoke_in: Invoke, args: tuple) -> None:
+    result = invoke_in(project_copy, "send", *args)
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert not (project_copy / ".workspace").exists()
+    if "nobody" in args:
+        assert "configs: ci_config, dev_config, production_config" in result.stderr
+
+
+def test_build_and_deploy_keep_branches_off_production(project_copy: Path, invoke_in: Invoke) -> None:
+    assert invoke_in(project_copy, "build").returncode == 0
+    (wheel,) = (project_copy / "dist").glob("demand_forecasting-0.1.0-py3-none-any.whl")
+    branch = invoke_in(project_copy, "deploy", "--branch", "BI-4811")
+    assert branch.returncode == 0, branch.stderr
+    assert (workspace(project_copy, f"{ROOT}/BI-4811/libraries") / wheel.name).is_file()
+    assert not workspace(project_copy, f"{ROOT}/libraries").exists()
+    release = invoke_in(project_copy, "deploy", "--branch", "master")
+    assert release.returncode == 0, release.stderr
+    assert (workspace(project_copy, f"{ROOT}/libraries") / wheel.name).is_file()
+    master = workspace(project_copy, f"{ROOT}/master")
+    assert (master / "set_environment").read_text().endswith("%run ./conf/production_config\n")
+
+
+def test_egg_projects_build_an_egg(baked, invoke_in: Invoke) -> None:
+    egg_project = baked(next(bake for bake in MATRIX if bake.answers.get("library_format") == "egg"))
+    result = invoke_in(egg_project, "build")
+    assert result.returncode == 0, result.stderr
+    assert [path.suffix for path in (egg_project / "dist").iterdir()] == [".egg"]
