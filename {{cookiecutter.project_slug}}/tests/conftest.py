@@ -1,4 +1,4 @@
-"""Shared fixtures: one local SparkSession for the whole test session."""
+"""Shared fixtures: one local SparkSession, one MLflow server and one fake Databricks API per session."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from pyspark.sql import SparkSession
+
+pytest_plugins = ["mlflow_fixtures", "fake_databricks_fixtures"]
 
 
 @pytest.fixture(scope="session")

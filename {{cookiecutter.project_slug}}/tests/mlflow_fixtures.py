@@ -19,7 +19,8 @@ from pathlib import Path
 import mlflow
 import pytest
 
-STARTUP_TIMEOUT_SECONDS = 60
+STARTUP_TIMEOUT_SECONDS = 120
+STOP_GRACE_SECONDS = 3
 
 
 def _free_port() -> int:
@@ -44,16 +45,18 @@ def _wait_until_up(uri: str, server: subprocess.Popen, log: Path) -> None:
 
 
 def _stop(server: subprocess.Popen) -> None:
-    """Stop the server and the workers it started (its own process group)."""
+    """Stop the server and the workers it started (its own process group), forcibly after a grace period."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(server.pid, sig)
-            server.wait(timeout=15)
-            return
         except ProcessLookupError:
+            break
+        try:
+            server.wait(timeout=STOP_GRACE_SECONDS)
             return
         except subprocess.TimeoutExpired:
             continue
+    server.wait()
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from databricks.sdk import WorkspaceClient
 
-from tooling.databricks_target import snapshot_for
+from tooling.databricks_target import snapshot_dir
 from tooling.databricks_workspace import DatabricksWorkspace
 from tooling.errors import UserError
 from tooling.layout import branch_folder
 from tooling.sync import check_config, collect_package, send, set_environment_notebook, with_set_environment
+from tooling.targets import Target
 
 pytest_plugins = ["fake_databricks_fixtures"]
 
@@ -48,7 +49,11 @@ def send_branch(workspace: DatabricksWorkspace, package: Path, tmp_path: Path, *
     items = collect_package(package)
     check_config(items, "dev_config")
     items = with_set_environment(items, set_environment_notebook("dev_config"))
-    return send(workspace, items, folder, snapshot_for(tmp_path, workspace.host, folder), full=full, parallelism=4)
+    return send(workspace, items, folder, snapshot(workspace, tmp_path, folder), full=full, parallelism=4)
+
+
+def snapshot(workspace: DatabricksWorkspace, project_dir: Path, folder: str):
+    return Target("databricks", workspace, None, snapshot_dir(project_dir, workspace.host)).snapshot(folder)
 
 
 def test_full_send_imports_notebooks_without_py_and_the_developer_set_environment(fake, workspace, package, tmp_path):
@@ -128,4 +133,4 @@ def test_no_permission_on_the_folder_is_one_line_and_forgets_the_snapshot(fake, 
     fake.workspace.read_only.add(ROOT)
     with pytest.raises(UserError, match=f"no permission to create folder {ROOT}/BI-4811 on http"):
         send_branch(workspace, package, tmp_path)
-    assert not snapshot_for(tmp_path, workspace.host, f"{ROOT}/BI-4811").file.exists()
+    assert not snapshot(workspace, tmp_path, f"{ROOT}/BI-4811").file.exists()

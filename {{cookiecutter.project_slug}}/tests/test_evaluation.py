@@ -39,12 +39,11 @@ def column_classifier(column: str) -> LogisticRegression:
     return model
 
 
-def log_candidate(experiment: str, model) -> str:
-    """Log ``model`` the way training does: artifact ``model``, tag ``candidate=true``."""
+def log_candidate(experiment: str, model, candidate: str = "true") -> str:
+    """Log ``model`` the way training does: artifact ``model``, tag ``candidate``."""
     mlflow.set_experiment(experiment)
-    with mlflow.start_run() as run:
+    with mlflow.start_run(tags={"candidate": candidate}) as run:
         mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
-        mlflow.set_tag("candidate", "true")
     return run.info.run_id
 
 
@@ -86,11 +85,19 @@ def candidate_tag(run_id: str) -> str:
 
 
 def crown(names: dict[str, str], frame: pd.DataFrame, column: str = "champion") -> str:
-    """Make a model returning ``column`` the champion through a first evaluation; return its version."""
+    """Make a model returning ``column`` the champion through an evaluation; return its version."""
     log_candidate(names["experiment"], column_regressor(column))
     result = run_evaluation(names, frame)
     assert result.decision == "promoted", result.reason
     return result.champion_after
+
+
+def register_champion(names: dict[str, str], column: str = "champion") -> str:
+    """Register a model returning ``column`` and alias it ``champion`` directly; return its version."""
+    run_id = log_candidate(names["experiment"], column_regressor(column), candidate="false")
+    version = mlflow.register_model(f"runs:/{run_id}/model", names["model"]).version
+    MlflowClient().set_registered_model_alias(names["model"], "champion", version)
+    return str(version)
 
 
 def test_first_good_candidate_becomes_champion_and_is_documented(names):
@@ -140,7 +147,7 @@ def test_first_candidate_must_pass_the_baseline(names):
 )
 def test_challenger_replaces_the_champion_only_when_clearly_better(names, column, promoted, low, high):
     frame = regression_frame()
-    champion = crown(names, frame)
+    champion = register_champion(names)
     run_id = log_candidate(names["experiment"], column_regressor(column))
     result = run_evaluation(names, frame)
     client = MlflowClient()
@@ -153,7 +160,7 @@ def test_challenger_replaces_the_champion_only_when_clearly_better(names, column
 
 def test_best_of_several_candidates_is_promoted_and_all_are_reset(names):
     frame = regression_frame()
-    champion = crown(names, frame)
+    champion = register_champion(names)
     runs = [log_candidate(names["experiment"], column_regressor(c)) for c in ("shift_4", "shift_8", "shift_-4")]
     result = run_evaluation(names, frame)
     assert result.decision == "promoted"
@@ -202,7 +209,7 @@ def test_broken_candidates_are_reported_and_skipped(names):
 
 def test_unscorable_champion_blocks_promotion_and_keeps_candidates(names):
     frame = regression_frame()
-    crown(names, frame)
+    register_champion(names)
     run_id = log_candidate(names["experiment"], column_regressor("shift_8"))
     result = run_evaluation(names, frame.drop(columns="champion"))
     assert result.decision == "not_promoted"
@@ -213,9 +220,10 @@ def test_unscorable_champion_blocks_promotion_and_keeps_candidates(names):
 @pytest.mark.parametrize("moment", ["compare", "register_version"])
 def test_promotion_aborts_when_the_champion_moves_meanwhile(names, monkeypatch, moment):
     frame = regression_frame()
-    crown(names, frame)
+    register_champion(names)
     client = MlflowClient()
-    rival = mlflow.register_model(f"runs:/{log_candidate('rivals-' + names['experiment'], column_regressor('shift_4'))}/model", names["model"])
+    rival_run = log_candidate(names["experiment"], column_regressor("shift_4"), candidate="false")
+    rival = mlflow.register_model(f"runs:/{rival_run}/model", names["model"])
     original = getattr(evaluation, moment)
 
     def another_evaluation_promotes_first(*args, **kwargs):

@@ -6,20 +6,23 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from databricks.sdk import WorkspaceClient
+
 from .databricks_auth import connect
 from .databricks_runner import DatabricksRunner, compute_fields
 from .databricks_workspace import DatabricksWorkspace, LibraryPlace, LibraryStore
 from .settings import Settings
-from .sync import Snapshot
+from .targets import Target
 
 SNAPSHOT_DIR = ".mlops/snapshots"
 
 
 @dataclass(frozen=True)
 class DatabricksTarget:
-    """Everything a task needs to talk to one workspace."""
+    """Everything a task needs to talk to one workspace (the client too, for ``ci --via repos``)."""
 
     host: str
+    client: WorkspaceClient
     workspace: DatabricksWorkspace
     runner: DatabricksRunner
     libraries: LibraryStore
@@ -37,13 +40,19 @@ def databricks_target(settings: Settings, profile: str | None = None) -> Databri
     workspace = DatabricksWorkspace(client)
     return DatabricksTarget(
         host=workspace.host,
+        client=client,
         workspace=workspace,
         runner=DatabricksRunner(client, databricks.get("compute") or {}),
         libraries=LibraryStore(client, place),
     )
 
 
-def snapshot_for(project_dir: Path, host: str, folder: str) -> Snapshot:
-    """The send snapshot of ``folder`` on ``host`` (one per host and folder, as ``databricks sync`` keeps)."""
-    key = hashlib.sha256(f"{host.rstrip('/')}\n{folder}".encode()).hexdigest()[:20]
-    return Snapshot(project_dir / SNAPSHOT_DIR / f"{key}.json")
+def snapshot_dir(project_dir: Path, host: str) -> Path:
+    """Send snapshots of one host, so two workspaces never share one (as ``databricks sync`` keeps them)."""
+    return project_dir / SNAPSHOT_DIR / hashlib.sha256(host.rstrip("/").encode()).hexdigest()[:16]
+
+
+def open_databricks_target(settings: Settings, profile: str | None = None) -> Target:
+    """The workspace and runner pair ``targets.open_target`` hands to the tasks."""
+    target = databricks_target(settings, profile)
+    return Target("databricks", target.workspace, target.runner, snapshot_dir(settings.project_dir, target.host))

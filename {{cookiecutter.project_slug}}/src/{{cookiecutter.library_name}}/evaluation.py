@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from mlflow import MlflowClient
 from mlflow.entities import Metric as MlflowMetric
-from mlflow.entities import Run
+from mlflow.entities import Param, Run, RunTag
 
 from .bootstrap import Comparison, Metric, compare, get_metric
 from .champion import aliased_version, promote, register_version
@@ -191,17 +191,15 @@ def _evaluation_experiment(client: MlflowClient, name: str) -> str:
 
 
 def _log_comparison(client: MlflowClient, run_id: str, result: EvaluationResult, config: EvaluationConfig) -> None:
-    client.log_batch(
-        run_id,
-        metrics=[
-            MlflowMetric(f"{model.label}_{result.metric}_{stat}", getattr(model, stat), 0, 0)
-            for model in result.models
-            for stat in ("point", "mean", "ci_low", "ci_high")
-        ]
-        + [MlflowMetric(f"win_ratio_{pair}", ratio, 0, 0) for pair, ratio in result.win_ratios.items()],
-    )
-    for key, value in asdict(config).items():
-        client.log_param(run_id, key, value)
+    """Settings as params; every model's point, mean and interval and every win ratio as metrics."""
+    metrics = [
+        MlflowMetric(f"{model.label}_{result.metric}_{stat}", getattr(model, stat), 0, 0)
+        for model in result.models
+        for stat in ("point", "mean", "ci_low", "ci_high")
+    ]
+    metrics += [MlflowMetric(f"win_ratio_{pair}", ratio, 0, 0) for pair, ratio in result.win_ratios.items()]
+    params = [Param(key, str(value)) for key, value in asdict(config).items()]
+    client.log_batch(run_id, metrics=metrics, params=params)
 
 
 @dataclass
@@ -264,65 +262,55 @@ def evaluate(
         return EvaluationResult(NO_CANDIDATES, reason, metric.name, champion_before, champion_before)
 
     scored = _score_models(runs, champion_before, frame, config, baseline)
-    predictions, sources = scored.predictions, scored.sources
-    candidates, champion_label, champion_error = scored.candidates, scored.champion, scored.champion_error
-
     actual = frame[target].to_numpy(dtype=np.float64)
-    comparison = compare(actual, predictions, metric, config.resamples, config.seed, config.chunk_size)
-    winner, reason = decide(comparison, candidates, champion_label, config)
-    if champion_error:
-        winner, reason = None, f"{champion_error}; fix it or roll back, candidates stay tagged for the next evaluation"
+    comparison = compare(actual, scored.predictions, metric, config.resamples, config.seed, config.chunk_size)
+    winner, reason = decide(comparison, scored.candidates, scored.champion, config)
+    if scored.champion_error:
+        winner, reason = None, f"{scored.champion_error}; fix it or roll back, candidates stay tagged for the next run"
     result = EvaluationResult(
         PROMOTED if winner else NOT_PROMOTED,
         reason,
         metric.name,
         champion_before,
         champion_before,
-        models=_summaries(comparison, sources),
-        win_ratios=_win_ratios(comparison, candidates),
+        models=_summaries(comparison, scored.sources),
+        win_ratios=_win_ratios(comparison, scored.candidates),
         skipped=scored.skipped,
     )
-    reference = champion_label or (BASELINE if baseline is not None else None)
+    reference = scored.champion or (BASELINE if baseline is not None else None)
+    figure = plot_improvements(comparison, scored.candidates, reference)
 
-    run = client.create_run(_evaluation_experiment(client, config.evaluation_experiment_name), run_name="evaluation")
-    run_id = run.info.run_id
+    run_id = client.create_run(_evaluation_experiment(client, config.evaluation_experiment_name)).info.run_id
     try:
         _log_comparison(client, run_id, result, config)
-        client.log_figure(run_id, plot_improvements(comparison, candidates, reference), "bootstrap_improvement.png")
+        client.log_figure(run_id, figure, "bootstrap_improvement.png")
         if winner:
-            result = _promote(client, config, result, winner, sources[winner][0], run_id)
+            result = _promote(client, config, result, scored.sources[winner][0], run_id)
         result = replace(result, evaluation_run_id=run_id)
         client.log_dict(run_id, result.to_dict(), "evaluation.json")
-        client.set_tag(run_id, "decision", result.decision)
-        client.set_tag(run_id, "reason", result.reason)
+        client.log_batch(run_id, tags=[RunTag("decision", result.decision), RunTag("reason", result.reason)])
     except BaseException:
         client.set_terminated(run_id, "FAILED")
         raise
     client.set_terminated(run_id, "FINISHED")
-    if result.decision != ABORTED and not champion_error:
-        for candidate in runs:
-            client.set_tag(candidate.info.run_id, CANDIDATE_TAG, "false")
-            client.set_tag(candidate.info.run_id, "evaluation_run_id", run_id)
+    if result.decision != ABORTED and not scored.champion_error:
+        for run in runs:
+            tags = [RunTag(CANDIDATE_TAG, "false"), RunTag("evaluation_run_id", run_id)]
+            client.log_batch(run.info.run_id, tags=tags)
     return result
 
 
 def _promote(
-    client: MlflowClient,
-    config: EvaluationConfig,
-    result: EvaluationResult,
-    winner: str,
-    run_id: str,
-    evaluation_run_id: str,
+    client: MlflowClient, config: EvaluationConfig, result: EvaluationResult, run_id: str, evaluation_run_id: str
 ) -> EvaluationResult:
     """Register the winner and move ``@champion`` to it, unless the alias moved since the evaluation began."""
     moved = aliased_version(client, config.model_name)
     if moved != result.champion_before:
         return _abort(result, moved)
-    summary = next(model for model in result.models if model.label == winner)
+    summary = next(model for model in result.models if model.run_id == run_id)
     interval = f"95% interval {summary.ci_low:.4g} to {summary.ci_high:.4g}"
     tags = {
         "evaluation_run_id": evaluation_run_id,
-        "metric": result.metric,
         "metric_summary": f"{result.metric} mean {summary.mean:.4g} ({interval})",
         "decision_reason": result.reason,
     }

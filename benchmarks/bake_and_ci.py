@@ -1,0 +1,71 @@
+"""Prints bake time (median of several real `cookiecutter` runs) and the phases of `invoke ci --target local`.
+
+Targets on a 2-core machine: bake <= 2 s; local ci end to end <= 90 s.
+Run: .venv/bin/python benchmarks/bake_and_ci.py [--bakes 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def bake_once(output: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(BIN / "cookiecutter"), "--no-input", "-o", str(output), str(TEMPLATE_DIR),
+                    "developers=kyle,joe"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def timed_lines(command: list[str], cwd: Path) -> tuple[list[tuple[float, str]], int]:
+    """Run ``command`` and stamp each line of its output with the seconds since the start."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = [(time.perf_counter() - started, line.rstrip()) for line in process.stdout]
+    return lines + [(time.perf_counter() - started, "<end>")], process.wait()
+
+
+def first(lines: list[tuple[float, str]], pattern: str) -> float:
+    return next(stamp for stamp, line in lines if re.search(pattern, line))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bakes", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        times = [bake_once(root / f"bake{i}") for i in range(args.bakes)]
+        print(f"bake: median {statistics.median(times):.2f} s over {len(times)} bakes "
+              f"(min {min(times):.2f}, max {max(times):.2f}); target <= 2 s")
+        project = root / "bake0" / "demand-forecasting"
+        lines, code = timed_lines([str(BIN / "invoke"), "ci", "--target", "local", "--build-id", "1",
+                                   "--branch", "main"], project)
+        log = (project / ".runs" / "1" / "log.txt").read_text()
+        spark_start = float(re.search(r"started in ([0-9.]+) s", log).group(1))
+        phases = {
+            "unit tests": first(lines, r"^send to "),
+            "send": first(lines, r"^sent ") - first(lines, r"^send to "),
+            "build": first(lines, r"^built ") - first(lines, r"^sent "),
+            "deploy + submit": first(lines, r"submitted") - first(lines, r"^built "),
+            "run (whole notebook)": first(lines, r"succeeded|FAILED") - first(lines, r"submitted"),
+            "  of which Spark start": spark_start,
+        }
+        for name, seconds in phases.items():
+            print(f"ci phase {name:<24} {seconds:6.1f} s")
+        print(f"ci total {lines[-1][0]:.1f} s (exit {code}); target <= 90 s")
+
+
+if __name__ == "__main__":
+    main()
