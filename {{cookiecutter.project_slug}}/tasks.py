@@ -10,7 +10,7 @@ from pathlib import Path
 from invoke import Context, Exit, task
 
 from tooling.errors import UserError
-from tooling.layout import branch_folder, check_branch
+from tooling.layout import branch_folder, check_branch, master_folder
 from tooling.operations import CiRequest
 from tooling.settings import Settings, load_settings
 
@@ -93,13 +93,15 @@ def deploy(c, branch="", target="", profile=""):
     "build_id": "CI build number (default: $BUILD_BUILDID, else 'local')",
     "branch": "branch being built (default: $BUILD_SOURCEBRANCHNAME, else the current git branch)",
     "skip_tests": "do not run the unit tests first",
+    "via": "files (send the notebooks to CI/<build>-<branch>/) or repos (a temporary Databricks Repo at the branch)",
+    "keep": "with --via repos: keep the temporary repo afterwards",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
 })
-def ci(c, build_id="", branch="", skip_tests=False, target="", profile=""):
+def ci(c, build_id="", branch="", skip_tests=False, via="files", keep=False, target="", profile=""):
     """Unit tests, then send to CI/<build>-<branch>/, build and deploy the library there, run ModelTraining."""
     from tooling.operations import ci as run_ci
-    from tooling.operations import current_branch
+    from tooling.operations import ci_via_repos, current_branch
 
     def action() -> None:
         request = CiRequest(
@@ -107,7 +109,15 @@ def ci(c, build_id="", branch="", skip_tests=False, target="", profile=""):
             branch=branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or current_branch(PROJECT_DIR),
             skip_tests=skip_tests,
         )
-        run_ci(_target(c, target or None, profile or None), _settings(c), request, _write)
+        settings = _settings(c)
+        if via == "repos":
+            if (target or settings.target) != "databricks":
+                raise UserError("--via repos needs --target databricks (Repos exist only in a workspace)")
+            ci_via_repos(settings, request, profile or None, keep, _write)
+        elif via == "files":
+            run_ci(_target(c, target or None, profile or None), settings, request, _write)
+        else:
+            raise UserError(f"--via {via!r}: choose files or repos")
 
     _run(action)
 
@@ -121,21 +131,39 @@ def ci(c, build_id="", branch="", skip_tests=False, target="", profile=""):
 }, iterable=["param"])
 def run(c, notebook="", branch="", param=None, target="", profile=""):
     """Run one notebook of a sent folder as a one-time run and wait for it."""
-    from tooling.operations import current_branch, run_notebook
+    from tooling.operations import branch_libraries, current_branch, run_notebook
 
     def action() -> None:
         settings = _settings(c)
         chosen = branch or current_branch(PROJECT_DIR)
-        folder = branch_folder(settings.workspace_root, chosen) if chosen != "master" else (
-            f"{settings.workspace_root}/master")
+        folder = branch_folder(settings.workspace_root, chosen) if chosen != settings.release_branch else (
+            master_folder(settings.workspace_root))
         pairs = [item.partition("=") for item in param or []]
         if any(not sep or not name for name, sep, _ in pairs):
             raise UserError("--param takes name=value")
-        run_notebook(_target(c, target or None, profile or None), settings, folder,
-                     notebook or settings.training_notebook, f"{chosen}-{notebook or settings.training_notebook}",
-                     {name: value for name, _, value in pairs}, _write)
+        chosen_target = _target(c, target or None, profile or None)
+        name = notebook or settings.training_notebook
+        run_notebook(chosen_target, settings, folder, name, f"{chosen}-{name}",
+                     {key: value for key, _, value in pairs}, branch_libraries(chosen_target, settings, chosen),
+                     _write)
 
     _run(action)
+
+
+@task(help={
+    "branch": "remove the branch's workspace folder, e.g. BI-4811",
+    "ci_older_than_days": "remove CI/<build>-<branch> folders untouched for more than N days",
+    "target": TARGET_HELP,
+    "profile": PROFILE_HELP,
+})
+def clean(c, branch="", ci_older_than_days=-1.0, target="", profile=""):
+    """Remove a branch folder, and/or CI folders older than N days."""
+    from tooling.operations import clean as clean_workspace
+
+    _run(lambda: clean_workspace(
+        _target(c, target or None, profile or None), _settings(c), branch or None,
+        None if ci_older_than_days < 0 else ci_older_than_days, _write,
+    ))
 
 
 @task(help={"port": "port of the MLflow UI on 127.0.0.1"})

@@ -1,7 +1,9 @@
 """A real ``mlflow server`` for the tests: SQLite backend store, local artifact root, a free port on 127.0.0.1.
 
-Load it with ``pytest_plugins = ["mlflow_fixtures"]``; ``mlflow_server`` yields the tracking URI and
-``mlflow_tracking`` points the ``mlflow`` client at it for one test.
+Load it with ``pytest_plugins = ["mlflow_fixtures"]``; ``mlflow_server`` yields the tracking URI,
+``mlflow_tracking`` points the ``mlflow`` client at it for one test and ``names`` gives that test
+its own experiment and model names. The helpers log models whose predictions are known by
+construction: each returns one column of its input.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 STARTUP_TIMEOUT_SECONDS = 120
 STOP_GRACE_SECONDS = 3
@@ -96,3 +101,34 @@ def mlflow_tracking(mlflow_server: str, monkeypatch: pytest.MonkeyPatch) -> Iter
         mlflow.end_run()
     mlflow.set_tracking_uri(previous_tracking)
     mlflow.set_registry_uri(previous_registry)
+
+
+@pytest.fixture
+def names(mlflow_tracking: str) -> dict[str, str]:
+    """Fresh experiment and model names, so tests never see each other's runs."""
+    suffix = uuid.uuid4().hex[:8]
+    return {"experiment": f"train-{suffix}", "model": f"model-{suffix}", "evaluation": f"eval-{suffix}"}
+
+
+def column_regressor(column: str) -> LinearRegression:
+    """A fitted regressor whose prediction is exactly ``column``."""
+    model = LinearRegression()
+    model.coef_, model.intercept_ = np.array([1.0]), 0.0
+    model.feature_names_in_, model.n_features_in_ = np.array([column], dtype=object), 1
+    return model
+
+
+def column_classifier(column: str) -> LogisticRegression:
+    """A fitted classifier whose P(class 1) is increasing in ``column`` (so its ROC AUC is the column's)."""
+    model = LogisticRegression()
+    model.coef_, model.intercept_, model.classes_ = np.array([[1.0]]), np.array([0.0]), np.array([0, 1])
+    model.feature_names_in_, model.n_features_in_ = np.array([column], dtype=object), 1
+    return model
+
+
+def log_candidate(experiment: str, model, candidate: str = "true") -> str:
+    """Log ``model`` the way training does: artifact ``model``, tag ``candidate``."""
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(tags={"candidate": candidate}) as run:
+        mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
+    return run.info.run_id

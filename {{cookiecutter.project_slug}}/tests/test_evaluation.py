@@ -6,14 +6,12 @@ the difference between any two models is fixed by construction and every outcome
 
 from __future__ import annotations
 
-import uuid
-
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from mlflow_fixtures import column_classifier, column_regressor, log_candidate
 
 from {{ cookiecutter.library_name }} import evaluation
 from {{ cookiecutter.library_name }}.champion import aliased_version, promote, rollback
@@ -21,30 +19,6 @@ from {{ cookiecutter.library_name }}.evaluation import EvaluationConfig, evaluat
 
 ROWS = 400
 TARGET = "sales"
-
-
-def column_regressor(column: str) -> LinearRegression:
-    """A fitted regressor whose prediction is exactly ``column``."""
-    model = LinearRegression()
-    model.coef_, model.intercept_ = np.array([1.0]), 0.0
-    model.feature_names_in_, model.n_features_in_ = np.array([column], dtype=object), 1
-    return model
-
-
-def column_classifier(column: str) -> LogisticRegression:
-    """A fitted classifier whose P(class 1) is increasing in ``column`` (so its ROC AUC is the column's)."""
-    model = LogisticRegression()
-    model.coef_, model.intercept_, model.classes_ = np.array([[1.0]]), np.array([0.0]), np.array([0, 1])
-    model.feature_names_in_, model.n_features_in_ = np.array([column], dtype=object), 1
-    return model
-
-
-def log_candidate(experiment: str, model, candidate: str = "true") -> str:
-    """Log ``model`` the way training does: artifact ``model``, tag ``candidate``."""
-    mlflow.set_experiment(experiment)
-    with mlflow.start_run(tags={"candidate": candidate}) as run:
-        mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
-    return run.info.run_id
 
 
 def regression_frame() -> pd.DataFrame:
@@ -57,18 +31,11 @@ def regression_frame() -> pd.DataFrame:
     actual = rng.normal(50.0, 10.0, ROWS)
     error = 5.0 + 5.0 * rng.random(ROWS)
     noise = rng.normal(size=ROWS)
-    frame = pd.DataFrame({TARGET: actual, "champion": actual + error, "naive": actual + 20.0, "mediocre": actual + 19.0})
+    frame = pd.DataFrame({TARGET: actual, "champion": actual + error, "naive": actual + 20, "mediocre": actual + 19})
     for z in (-4.0, 0.5, 4.0, 8.0):
         gap = z * 0.5 / np.sqrt(ROWS) + 0.5 * (noise - noise.mean()) / noise.std()
         frame[f"shift_{z:g}"] = actual + error - gap
     return frame
-
-
-@pytest.fixture
-def names(mlflow_tracking: str) -> dict[str, str]:
-    """Fresh experiment and model names, so tests never see each other's runs."""
-    suffix = uuid.uuid4().hex[:8]
-    return {"experiment": f"train-{suffix}", "model": f"model-{suffix}", "evaluation": f"eval-{suffix}"}
 
 
 def config(names: dict[str, str], **overrides) -> EvaluationConfig:
@@ -115,10 +82,9 @@ def test_first_good_candidate_becomes_champion_and_is_documented(names):
     evaluation_run = client.get_run(result.evaluation_run_id)
     assert evaluation_run.data.tags["decision"] == "promoted"
     assert "no champion yet" in evaluation_run.data.tags["reason"]
-    label = f"candidate_{run_id[:8]}"
-    assert evaluation_run.data.metrics[f"{label}_mae_point"] == pytest.approx((frame["champion"] - frame[TARGET]).mean())
-    low, high = evaluation_run.data.metrics[f"{label}_mae_ci_low"], evaluation_run.data.metrics[f"{label}_mae_ci_high"]
-    assert low < evaluation_run.data.metrics[f"{label}_mae_mean"] < high
+    metrics = {key.removeprefix(f"candidate_{run_id[:8]}_mae_"): value for key, value in evaluation_run.data.metrics.items()}
+    assert metrics["point"] == pytest.approx((frame["champion"] - frame[TARGET]).mean())
+    assert metrics["ci_low"] < metrics["mean"] < metrics["ci_high"]
     artifacts = {artifact.path for artifact in client.list_artifacts(result.evaluation_run_id)}
     assert {"bootstrap_improvement.png", "evaluation.json"} <= artifacts
     png = client.download_artifacts(result.evaluation_run_id, "bootstrap_improvement.png")
@@ -137,13 +103,12 @@ def test_first_candidate_must_pass_the_baseline(names):
 @pytest.mark.parametrize(
     ("column", "promoted", "low", "high"),
     [
-        ("shift_8", True, 1.0, 1.0),
         ("shift_4", True, 0.99, 1.0),
         ("shift_0.5", False, 0.55, 0.85),
         ("champion", False, 0.0, 0.0),
         ("shift_-4", False, 0.0, 0.01),
     ],
-    ids=["much-better", "clearly-better", "better-on-fewer-than-90%", "equal", "worse"],
+    ids=["clearly-better", "better-on-fewer-than-90%", "equal", "worse"],
 )
 def test_challenger_replaces_the_champion_only_when_clearly_better(names, column, promoted, low, high):
     frame = regression_frame()

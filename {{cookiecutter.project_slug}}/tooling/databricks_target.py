@@ -55,4 +55,5 @@ def snapshot_dir(project_dir: Path, host: str) -> Path:
 def open_databricks_target(settings: Settings, profile: str | None = None) -> Target:
     """The workspace and runner pair ``targets.open_target`` hands to the tasks."""
     target = databricks_target(settings, profile)
-    return Target("databricks", target.workspace, target.runner, snapshot_dir(settings.project_dir, target.host))
+    return Target("databricks", target.workspace, target.runner, target.libraries,
+                  snapshot_dir(settings.project_dir, target.host))

@@ -6,10 +6,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from posixpath import join
 
 from .errors import UserError
-from .workspace import Workspace
 
 FORMATS = {"wheel": ".whl", "egg": ".egg"}
 
@@ -38,13 +36,3 @@ def build_library(project_dir: Path, library_format: str) -> Path:
     if len(artifacts) != 1:
         raise UserError(f"expected one {FORMATS[library_format]} in {dist_dir}, found {len(artifacts)}")
     return artifacts[0]
-
-
-def deploy_library(workspace: Workspace, artifact: Path, folder: str) -> str:
-    """Upload ``artifact`` into the libraries ``folder`` under its versioned name; return its path."""
-    if not artifact.is_file():
-        raise UserError(f"no library at {artifact}; run `invoke build` first")
-    workspace.mkdirs(folder)
-    target = join(folder, artifact.name)
-    workspace.put_file(target, artifact.read_bytes())
-    return target

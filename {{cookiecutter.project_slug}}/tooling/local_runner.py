@@ -57,6 +57,9 @@ class LocalRunner:
             ):
                 return SubmittedRun(run_id, self.run_dir(run_id).joinpath(LOG_FILE).as_uri())
         libraries = [str(self.workspace.local_path(path)) for path in request.libraries]
+        missing = [path for path, file in zip(request.libraries, libraries, strict=True) if not Path(file).is_file()]
+        if missing:
+            raise UserError(f"no library at {', '.join(missing)} in the local workspace; run `invoke deploy` first")
         self.environment.runs_dir.mkdir(parents=True, exist_ok=True)
         run_id = (self._existing_runs() or [0])[-1] + 1
         run_dir = self.run_dir(run_id)

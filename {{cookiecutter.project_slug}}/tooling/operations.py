@@ -12,13 +12,13 @@ from posixpath import join
 
 from .errors import UserError
 from .layout import branch_folder, check_branch, ci_folder, libraries_folder, master_folder
-from .library import build_library, deploy_library
+from .library import build_library
 from .progress import RunProgress
-from .runs import RunRequest, RunStatus, wait_for_run
+from .runs import RunOutput, RunRequest, RunStatus, RunTimeout, wait_for_run
 from .settings import Settings
 from .sync import SendReport, check_config, collect_package, send, set_environment_notebook, with_set_environment
 from .targets import Target
-from .workspace import NOTEBOOK_HEADER, ObjectKind
+from .workspace import NOTEBOOK_HEADER
 
 Write = Callable[[str], None]
 CI_SET_ENVIRONMENT = "conf/ci_set_environment"
@@ -77,14 +77,18 @@ def deploy(target: Target, settings: Settings, branch: str, artifact: Path | Non
     """Put the built library in the libraries folder of ``branch`` (production's only for the release branch)."""
     folder = libraries_folder(settings.workspace_root, check_branch(branch, allow_reserved=True),
                               settings.release_branch)
-    if artifact is None:
-        artifact = _built_artifact(settings)
-    path = deploy_library(target.workspace, artifact, folder)
-    write(f"deployed {artifact.name} -> {target.workspace.url(path)}")
+    return upload_library(target, artifact or built_artifact(settings), folder, write)
+
+
+def upload_library(target: Target, artifact: Path, folder: str, write: Write) -> str:
+    """Put ``artifact`` in the libraries ``folder`` of the target's library store; return its run path."""
+    path = target.libraries.upload(folder, artifact.name, artifact.read_bytes())
+    write(f"deployed {artifact.name} -> {path}")
     return path
 
 
-def _built_artifact(settings: Settings) -> Path:
+def built_artifact(settings: Settings) -> Path:
+    """The library last built into dist/."""
     suffix = ".whl" if settings.library_format == "wheel" else ".egg"
     artifacts = sorted((settings.project_dir / "dist").glob(f"*{suffix}"))
     if not artifacts:
@@ -99,49 +103,52 @@ def build(settings: Settings, write: Write) -> Path:
     return artifact
 
 
-def folder_libraries(target: Target, settings: Settings, folder: str) -> list[str]:
-    """The library a notebook in ``folder`` uses: the folder's own ``libraries/``, else production's."""
-    for candidate in (join(folder, "libraries"), join(settings.workspace_root, "libraries")):
-        found = [info.path for info in target.workspace.list_recursive(candidate) if info.kind is ObjectKind.FILE]
-        suffix = ".whl" if settings.library_format == "wheel" else ".egg"
-        found = sorted(path for path in found if path.endswith(suffix))
-        if found:
-            return [found[-1]]
-    return []
+def branch_libraries(target: Target, settings: Settings, branch: str) -> list[str]:
+    """The library a notebook of ``branch``'s folder installs: the one deployed for that branch."""
+    folder = libraries_folder(settings.workspace_root, branch, settings.release_branch)
+    return [target.libraries.location(folder, built_artifact(settings).name)]
+
+
+def run_timeout_seconds(target: Target, settings: Settings) -> int:
+    """The configured run timeout of the target (25 minutes unless invoke.yaml says otherwise)."""
+    minutes = (settings.local.run_timeout_minutes if target.name == "local"
+               else float(settings.databricks.get("run_timeout_minutes", 25)))
+    return int(minutes * 60)
+
+
+def report_end(runner_output: RunOutput, status: RunStatus, run_id: int, url: str, write: Write) -> None:
+    """Print the MLflow link and the result; a run that did not succeed raises with its error and trace."""
+    if runner_output.mlflow_run_url:
+        write(f"MLflow run: {runner_output.mlflow_run_url}")
+    if not status.succeeded:
+        detail = runner_output.error or status.state_message or "no error message"
+        trace = f"\n{runner_output.error_trace.rstrip()}" if runner_output.error_trace else ""
+        raise UserError(
+            f"run {run_id} {status.life_cycle_state}/{status.result_state}: {detail}{trace}\n"
+            f"log: {runner_output.log_location or url}"
+        )
+    result = runner_output.notebook_result
+    write(f"run {run_id} succeeded{': ' + result if result else ''}")
 
 
 def run_notebook(target: Target, settings: Settings, folder: str, notebook: str, run_name: str,
-                 parameters: dict[str, str], write: Write, timeout_minutes: float | None = None) -> RunStatus:
+                 parameters: dict[str, str], libraries: list[str], write: Write) -> RunStatus:
     """Submit ``folder/notebook`` as a one-time run, print where to watch it, wait, and report its end."""
-    libraries = folder_libraries(target, settings, folder)
-    if not libraries:
-        raise UserError(f"no {settings.library_format} deployed for {folder}; run `invoke deploy` first")
-    minutes = timeout_minutes or (
-        settings.local.run_timeout_minutes if target.name == "local"
-        else float(settings.databricks.get("run_timeout_minutes", 25))
-    )
     request = RunRequest(
         run_name=run_name,
         notebook_path=join(folder, notebook),
         parameters=parameters,
         libraries=libraries,
-        timeout_seconds=int(minutes * 60),
+        timeout_seconds=run_timeout_seconds(target, settings),
         idempotency_token=str(uuid.uuid4()),
     )
     submitted = target.runner.submit(request)
     write(f"run {submitted.run_id} of {request.notebook_path} submitted: {submitted.url}")
-    status = wait_for_run(target.runner, submitted.run_id, request.timeout_seconds, RunProgress(write))
-    output = target.runner.output(submitted.run_id)
-    if output.mlflow_run_url:
-        write(f"MLflow run: {output.mlflow_run_url}")
-    if not status.succeeded:
-        detail = output.error or status.state_message or "no error message"
-        trace = f"\n{output.error_trace.rstrip()}" if output.error_trace else ""
-        raise UserError(
-            f"run {submitted.run_id} {status.life_cycle_state}/{status.result_state}: {detail}{trace}\n"
-            f"log: {output.log_location or submitted.url}"
-        )
-    write(f"run {submitted.run_id} succeeded{': ' + output.notebook_result if output.notebook_result else ''}")
+    try:
+        status = wait_for_run(target.runner, submitted.run_id, request.timeout_seconds, RunProgress(write))
+    except RunTimeout as timeout:
+        raise UserError(f"{timeout}; the run was cancelled") from None
+    report_end(target.runner.output(submitted.run_id), status, submitted.run_id, submitted.url, write)
     return status
 
 
@@ -169,14 +176,70 @@ def ci(target: Target, settings: Settings, request: CiRequest, write: Write) -> 
         unit_tests(settings.project_dir, write)
     write(f"send to {folder}:")
     send_folder(target, settings, folder, ci_set_environment(settings), full=False, write=write)
-    artifact = build(settings, write)
-    path = deploy_library(target.workspace, artifact, join(folder, "libraries"))
-    write(f"deployed {artifact.name} -> {target.workspace.url(path)}")
+    path = upload_library(target, build(settings, write), join(folder, "libraries"), write)
     run_notebook(target, settings, folder, settings.training_notebook,
-                 f"CI-{request.build_id}-{request.branch}", {}, write)
+                 f"CI-{request.build_id}-{request.branch}", {}, [path], write)
 
 
 def master_send(target: Target, settings: Settings, write: Write) -> SendReport:
     """Production's notebooks into master/, set_environment -> production_config."""
     return send_folder(target, settings, master_folder(settings.workspace_root),
                        set_environment_notebook("production_config"), full=False, write=write)
+
+
+def ci_via_repos(settings: Settings, request: CiRequest, profile: str | None, keep: bool, write: Write) -> None:
+    """The Repos flavour of CI: unit tests, the library to CI/<build>-<branch>/libraries, the notebook run
+    from a temporary Databricks Repo checked out at the branch (deleted afterwards unless ``keep``)."""
+    from .databricks_target import databricks_target
+    from .repos_ci import RepoRun, origin_url, repo_path, run_via_repos
+
+    repos = settings.databricks.get("repos") or {}
+    url = str(repos.get("git_url") or "") or origin_url(settings.project_dir)
+    if not request.skip_tests:
+        unit_tests(settings.project_dir, write)
+    target = databricks_target(settings, profile)
+    folder = ci_folder(settings.workspace_root, request.build_id, request.branch)
+    artifact = build(settings, write)
+    library = target.libraries.upload(join(folder, "libraries"), artifact.name, artifact.read_bytes())
+    write(f"deployed {artifact.name} -> {library}")
+    plan = RepoRun(
+        url=url,
+        branch=request.branch,
+        path=repo_path(str(repos.get("prefix") or f"/Repos/ci/{settings.library_name}"), request.build_id,
+                       request.branch),
+        notebook=f"{settings.notebooks_package}/{settings.training_notebook}",
+        run_name=f"CI-{request.build_id}-{request.branch}",
+        timeout_seconds=int(float(settings.databricks.get("run_timeout_minutes", 25)) * 60),
+        libraries=[library],
+        provider=repos.get("provider") or None,
+        keep=keep,
+    )
+    try:
+        submitted, status = run_via_repos(
+            target.client, target.runner, plan,
+            lambda run: write(f"run {run.run_id} of {plan.path}/{plan.notebook} submitted: {run.url}"),
+            RunProgress(write),
+        )
+    except RunTimeout as timeout:
+        raise UserError(f"{timeout}; the run was cancelled") from None
+    report_end(target.runner.output(submitted.run_id), status, submitted.run_id, submitted.url, write)
+
+
+def clean(target: Target, settings: Settings, branch: str | None, ci_older_than_days: float | None,
+          write: Write) -> None:
+    """Remove a branch folder and/or CI folders untouched for more than N days."""
+    from .cleanup import LocalModifiedTimes, remove_branch_folder, remove_stale_ci_folders
+    from .workspace import LocalWorkspace
+
+    if branch is None and ci_older_than_days is None:
+        raise UserError("say what to clean: --branch NAME and/or --ci-older-than-days N")
+    if branch is not None:
+        removed = remove_branch_folder(target.workspace, settings.workspace_root, branch)
+        target.snapshot(branch_folder(settings.workspace_root, branch)).clear()
+        write(f"removed {removed}" if removed else f"nothing at {branch_folder(settings.workspace_root, branch)}")
+    if ci_older_than_days is not None:
+        workspace = target.workspace
+        listing = LocalModifiedTimes(workspace) if isinstance(workspace, LocalWorkspace) else workspace
+        stale = remove_stale_ci_folders(workspace, listing, settings.workspace_root, ci_older_than_days)
+        write(f"removed {len(stale)} CI folder(s) older than {ci_older_than_days:g} days"
+              + "".join(f"\n  {folder}" for folder in stale))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from posixpath import join
+from typing import Protocol
 
 from .local_runner import LocalRunEnvironment, LocalRunner
 from .runs import Runner
@@ -15,13 +17,40 @@ SECRETS_FILE = ".secrets.json"
 SNAPSHOTS_DIR = ".snapshots"
 
 
+class LibraryStore(Protocol):
+    """Where built libraries go, and the path a run's ``libraries`` names for them."""
+
+    def upload(self, libraries_folder: str, file_name: str, content: bytes) -> str:
+        """Store a library in ``libraries_folder``; return the path runs install it from."""
+
+    def location(self, libraries_folder: str, file_name: str) -> str:
+        """The path a library in ``libraries_folder`` has, without connecting."""
+
+
+class WorkspaceLibraryStore:
+    """Libraries kept as workspace files beside the notebooks (the local target's way)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def upload(self, libraries_folder: str, file_name: str, content: bytes) -> str:
+        self.workspace.mkdirs(libraries_folder)
+        path = self.location(libraries_folder, file_name)
+        self.workspace.put_file(path, content)
+        return path
+
+    def location(self, libraries_folder: str, file_name: str) -> str:
+        return join(libraries_folder, file_name)
+
+
 @dataclass(frozen=True)
 class Target:
-    """A workspace, a runner and where their send snapshots live."""
+    """A workspace, a runner, a library store and where their send snapshots live."""
 
     name: str
     workspace: Workspace
     runner: Runner
+    libraries: LibraryStore
     snapshot_dir: Path
 
     def snapshot(self, folder: str) -> Snapshot:
@@ -41,7 +70,8 @@ def open_target(settings: Settings, name: str | None = None, profile: str | None
             spark_master=settings.local.spark_master,
             secrets_file=settings.project_dir / SECRETS_FILE,
         )
-        return Target(name, workspace, LocalRunner(workspace, environment), workspace.root / SNAPSHOTS_DIR)
+        runner = LocalRunner(workspace, environment)
+        return Target(name, workspace, runner, WorkspaceLibraryStore(workspace), workspace.root / SNAPSHOTS_DIR)
     from .databricks_target import open_databricks_target
 
     return open_databricks_target(settings, profile)
