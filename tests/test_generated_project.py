@@ -19,8 +19,9 @@ def workspace(project: Path, path: str) -> Path:
     return project / ".workspace" / path.lstrip("/")
 
 
-def test_generated_test_suite_passes(project: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "tests"], cwd=project,
+def test_generated_integration_tests_pass(project: Path) -> None:
+    """`invoke ci` runs the unit tests (test_pipeline); these are the ones it leaves to `invoke test`."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "integration", "tests"], cwd=project,
                             capture_output=True, text=True, check=False, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout.splitlines()[-1]

@@ -180,10 +180,10 @@ def mlflow_ui(c, port=5000):
 
 @task
 def test(c):
-    """Run the unit tests (JUnit XML in test-results.xml)."""
+    """Run all tests, integration tests against a real MLflow server included (JUnit XML in test-results.xml)."""
     from tooling.operations import unit_tests
 
-    _run(lambda: unit_tests(PROJECT_DIR, _write))
+    _run(lambda: unit_tests(PROJECT_DIR, _write, integration=True))
 
 
 @task

@@ -8,6 +8,14 @@ import pytest
 from pyspark.sql import SparkSession
 
 pytest_plugins = ["mlflow_fixtures", "fake_databricks_fixtures"]
+SERVER_FIXTURES = {"mlflow_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need a real server are integration tests: `invoke ci` leaves them to `invoke test`."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def send_branch(workspace: DatabricksWorkspace, package: Path, tmp_path: Path, *
 
 
 def snapshot(workspace: DatabricksWorkspace, project_dir: Path, folder: str):
-    return Target("databricks", workspace, None, snapshot_dir(project_dir, workspace.host)).snapshot(folder)
+    return Target("databricks", workspace, None, None, snapshot_dir(project_dir, workspace.host)).snapshot(folder)
 
 
 def test_full_send_imports_notebooks_without_py_and_the_developer_set_environment(fake, workspace, package, tmp_path):

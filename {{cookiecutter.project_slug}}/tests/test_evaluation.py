@@ -82,7 +82,8 @@ def test_first_good_candidate_becomes_champion_and_is_documented(names):
     evaluation_run = client.get_run(result.evaluation_run_id)
     assert evaluation_run.data.tags["decision"] == "promoted"
     assert "no champion yet" in evaluation_run.data.tags["reason"]
-    metrics = {key.removeprefix(f"candidate_{run_id[:8]}_mae_"): value for key, value in evaluation_run.data.metrics.items()}
+    prefix = f"candidate_{run_id[:8]}_mae_"
+    metrics = {key.removeprefix(prefix): value for key, value in evaluation_run.data.metrics.items()}
     assert metrics["point"] == pytest.approx((frame["champion"] - frame[TARGET]).mean())
     assert metrics["ci_low"] < metrics["mean"] < metrics["ci_high"]
     artifacts = {artifact.path for artifact in client.list_artifacts(result.evaluation_run_id)}
@@ -230,3 +231,10 @@ def test_classification_by_roc_auc(names):
     log_candidate(names["experiment"], column_classifier("weak"))
     third = evaluate(frame, TARGET, config(names, **settings))
     assert (third.decision, third.champion_after) == ("not_promoted", "2")
+
+
+def test_settings_that_cannot_decide_are_refused():
+    with pytest.raises(ValueError, match="win_ratio must be above 0.5"):
+        EvaluationConfig("train", "model", "eval", win_ratio=0.5)
+    with pytest.raises(ValueError, match="needs the baseline predictions"):
+        evaluate(regression_frame(), TARGET, EvaluationConfig("train", "model", "eval", max_ratio_to_baseline=0.9))

@@ -35,7 +35,7 @@ class Metric:
 
 
 def _weighted_sums(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Weighted column sums per resample, in one matrix product (columns: rows x k)."""
+    """Weighted sums of each column of ``columns`` (rows x k) per resample, in one matrix product."""
     return weights @ columns.astype(np.float32)
 
 
@@ -57,25 +57,45 @@ def _r2(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.nd
     return (1.0 - residual / total[:, None]).T
 
 
+def _cumulate_rows(rows: np.ndarray, out: np.ndarray, block: int = 1024) -> None:
+    """``out[:] = np.cumsum(rows, axis=0)``, a cache-sized block of rows at a time.
+
+    numpy accumulates along axis 0 one column at a time, striding through the whole array for each;
+    blocks keep that walk in cache (about 6x faster for 200k rows x 100 resamples).
+    """
+    carry = np.zeros(rows.shape[1], dtype=rows.dtype)
+    for start in range(0, len(rows), block):
+        target = out[start : start + block]
+        np.cumsum(rows[start : start + block], axis=0, out=target)
+        target += carry
+        carry = target[-1]
+
+
 def _roc_auc(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """Weighted ROC AUC from rank statistics: sort each model's scores once, then cumulate weights."""
+    """Weighted ROC AUC from rank statistics: sort each model's negatives once, then cumulate weights.
+
+    A positive's credit is the weight of the negatives scored below it plus half of those tied with
+    it: the cumulative negative weight, read at the positive's rank among the sorted negatives. The
+    weights are transposed once per chunk so that gathering rows reads contiguous memory.
+    """
     labels = actual.astype(bool)
+    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    by_row = np.ascontiguousarray(weights.T)
+    positive_weights = np.take(by_row, positives, axis=0)
+    positive_totals = positive_weights.sum(axis=0, dtype=np.float64)
     scores = np.empty((predicted.shape[0], weights.shape[0]))
+    cumulative = np.zeros((len(negatives) + 1, weights.shape[0]), dtype=np.float32)
     for model, prediction in enumerate(predicted):
-        order = np.argsort(prediction, kind="stable")
-        negative = np.take(weights, order, axis=1)
-        positive = negative * labels[order]
-        negative -= positive
-        starts = np.flatnonzero(np.r_[True, np.diff(prediction[order]) != 0])
-        if len(starts) < len(prediction):
-            positive = np.add.reduceat(positive, starts, axis=1)
-            negative = np.add.reduceat(negative, starts, axis=1)
-        pairs = positive.sum(axis=1, dtype=np.float64) * negative.sum(axis=1, dtype=np.float64)
-        below = np.cumsum(negative, axis=1)
-        negative *= 0.5
-        below -= negative
-        below *= positive
-        scores[model] = below.sum(axis=1, dtype=np.float64) / pairs
+        order = negatives[np.argsort(prediction[negatives], kind="stable")]
+        _cumulate_rows(np.take(by_row, order, axis=0), cumulative[1:])
+        lower = np.searchsorted(prediction[order], prediction[positives], side="left")
+        upper = np.searchsorted(prediction[order], prediction[positives], side="right")
+        below = np.take(cumulative, lower, axis=0)
+        if (upper != lower).any():
+            below += np.take(cumulative, upper, axis=0)
+            below *= 0.5
+        below *= positive_weights
+        scores[model] = below.sum(axis=0, dtype=np.float64) / (positive_totals * cumulative[-1])
     return scores
 
 
@@ -100,7 +120,7 @@ def get_metric(name: str, task_type: str) -> Metric:
 def _poisson_table(bits: int = 16) -> np.ndarray:
     """Lookup table turning a uniform ``bits``-bit integer into a Poisson(1) count (inverse CDF)."""
     cdf = np.cumsum([exp(-1.0) / factorial(k) for k in range(16)])
-    return np.searchsorted(cdf * 2**bits, np.arange(2**bits) + 0.5).astype(np.uint8)
+    return np.searchsorted(cdf * 2**bits, np.arange(2**bits) + 0.5).astype(np.float32)
 
 
 _POISSON_TABLE = _poisson_table()
@@ -111,8 +131,7 @@ def poisson_weights(n_rows: int, seeds: list[np.random.SeedSequence]) -> np.ndar
     words = -(-n_rows // 4)
     weights = np.empty((len(seeds), n_rows), dtype=np.float32)
     for row, seed in zip(weights, seeds, strict=True):
-        uniform = np.random.PCG64(seed).random_raw(words).view(np.uint16)[:n_rows]
-        row[:] = _POISSON_TABLE[uniform]
+        np.take(_POISSON_TABLE, np.random.PCG64(seed).random_raw(words).view(np.uint16)[:n_rows], out=row)
     return weights
 
 

@@ -9,6 +9,7 @@ logged as an MLflow run, and the evaluated candidates are marked ``candidate=fal
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -28,6 +29,10 @@ from .scoring import predict
 CANDIDATE_TAG = "candidate"
 BASELINE = "baseline"
 PROMOTED, NOT_PROMOTED, ABORTED, NO_CANDIDATES = "promoted", "not_promoted", "aborted", "no_candidates"
+MAX_METRICS_PER_BATCH = 1000
+
+Sources = Mapping[str, tuple[str | None, str | None]]
+"""Per model label: the candidate run id and the registry version it came from (either may be None)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,12 @@ class EvaluationConfig:
     chunk_size: int = 100
     max_ratio_to_baseline: float | None = None
     """A first champion's metric relative to the baseline's (<= 1 is better, whatever the direction)."""
+
+    def __post_init__(self) -> None:
+        if not 0.5 < self.win_ratio <= 1.0:
+            raise ValueError(f"win_ratio must be above 0.5 and at most 1, got {self.win_ratio}")
+        if self.resamples < 1 or self.chunk_size < 1:
+            raise ValueError(f"resamples and chunk_size must be positive, got {self.resamples}, {self.chunk_size}")
 
 
 @dataclass(frozen=True)
@@ -165,10 +176,6 @@ def plot_improvements(comparison: Comparison, candidates: list[str], reference: 
     return figure
 
 
-Sources = Mapping[str, tuple[str | None, str | None]]
-"""Per model label: the candidate run id or the registry version it came from."""
-
-
 def _summaries(comparison: Comparison, sources: Sources) -> tuple[ModelSummary, ...]:
     return tuple(
         ModelSummary(label, *sources[label], float(point), comparison.mean(label), *comparison.interval(label))
@@ -192,14 +199,16 @@ def _evaluation_experiment(client: MlflowClient, name: str) -> str:
 
 def _log_comparison(client: MlflowClient, run_id: str, result: EvaluationResult, config: EvaluationConfig) -> None:
     """Settings as params; every model's point, mean and interval and every win ratio as metrics."""
+    now = int(time.time() * 1000)
     metrics = [
-        MlflowMetric(f"{model.label}_{result.metric}_{stat}", getattr(model, stat), 0, 0)
+        MlflowMetric(f"{model.label}_{result.metric}_{stat}", getattr(model, stat), now, 0)
         for model in result.models
         for stat in ("point", "mean", "ci_low", "ci_high")
     ]
-    metrics += [MlflowMetric(f"win_ratio_{pair}", ratio, 0, 0) for pair, ratio in result.win_ratios.items()]
-    params = [Param(key, str(value)) for key, value in asdict(config).items()]
-    client.log_batch(run_id, metrics=metrics, params=params)
+    metrics += [MlflowMetric(f"win_ratio_{pair}", ratio, now, 0) for pair, ratio in result.win_ratios.items()]
+    client.log_batch(run_id, params=[Param(key, str(value)) for key, value in asdict(config).items()])
+    for start in range(0, len(metrics), MAX_METRICS_PER_BATCH):
+        client.log_batch(run_id, metrics=metrics[start : start + MAX_METRICS_PER_BATCH])
 
 
 @dataclass
@@ -280,7 +289,8 @@ def evaluate(
     reference = scored.champion or (BASELINE if baseline is not None else None)
     figure = plot_improvements(comparison, scored.candidates, reference)
 
-    run_id = client.create_run(_evaluation_experiment(client, config.evaluation_experiment_name)).info.run_id
+    experiment_id = _evaluation_experiment(client, config.evaluation_experiment_name)
+    run_id = client.create_run(experiment_id, run_name=f"evaluate-{metric.name}").info.run_id
     try:
         _log_comparison(client, run_id, result, config)
         client.log_figure(run_id, figure, "bootstrap_improvement.png")
