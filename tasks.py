@@ -45,7 +45,6 @@ def demo(c, developers="kyle,joe", fresh=False):
             shutil.rmtree(project / folder, ignore_errors=True)
     print(f"baked {project}")
     with c.cd(str(project)):
-        c.run("git init -q -b main 2>/dev/null; true", hide=True)
         c.run("invoke ci --target local --build-id demo --branch main", pty=False)
 
 

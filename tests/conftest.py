@@ -39,8 +39,8 @@ def invoke_in() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real ``invoke`` command line in a project with this environment's tools."""
     bin_dir = str(Path(sys.executable).parent)
 
-    def run(path: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    def run(path: Path, *args: str, timeout: float = 600, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **extra_env}
         for name in ("BUILD_BUILDID", "BUILD_SOURCEBRANCHNAME"):
             env.pop(name, None)
         return subprocess.run([str(Path(bin_dir) / "invoke"), *args], cwd=path, env=env, capture_output=True,

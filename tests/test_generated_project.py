@@ -82,3 +82,19 @@ def test_egg_projects_build_an_egg(baked, invoke_in: Invoke) -> None:
     result = invoke_in(egg_project, "build")
     assert result.returncode == 0, result.stderr
     assert [path.suffix for path in (egg_project / "dist").iterdir()] == [".egg"]
+
+
+def test_ci_without_java_says_what_to_install(project_copy: Path, invoke_in: Invoke) -> None:
+    result = invoke_in(project_copy, "ci", "--target", "local", "--branch", "main", JAVA_HOME="/nonexistent")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Java not found") and "Java 17" in result.stderr
+    assert not (project_copy / ".workspace").exists() and not (project_copy / "test-results.xml").exists()
+
+
+@pytest.mark.parametrize("args", [("--branch", "a b"), ("--build-id", "4 2"), ("--via", "ftp")],
+                         ids=lambda args: " ".join(args))
+def test_bad_ci_arguments_are_one_line(project_copy: Path, invoke_in: Invoke, args: tuple) -> None:
+    defaults = () if "--branch" in args else ("--branch", "main")
+    result = invoke_in(project_copy, "ci", "--target", "local", "--skip-tests", *defaults, *args)
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert not (project_copy / ".workspace").exists()

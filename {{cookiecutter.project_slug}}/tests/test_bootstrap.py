@@ -40,7 +40,7 @@ def test_regression_kernels_equal_weighted_scikit_learn(name, reference):
     predicted = np.stack([actual + rng.normal(0.0, scale, 500) for scale in (1.0, 3.0)])
     weights = poisson_weights(500, np.random.SeedSequence(1).spawn(5))
     expected = [[reference(actual, p, sample_weight=w) for w in weights] for p in predicted]
-    np.testing.assert_allclose(METRICS[name].kernel(weights, actual, predicted), expected, rtol=1e-5)
+    np.testing.assert_allclose(METRICS[name].on_weights(weights, actual, predicted), expected, rtol=1e-5)
 
 
 def test_roc_auc_kernel_equals_weighted_scikit_learn_with_ties():
@@ -49,7 +49,7 @@ def test_roc_auc_kernel_equals_weighted_scikit_learn_with_ties():
     scores = np.stack([labels * 0.5 + rng.random(500), np.round(labels * 0.3 + rng.random(500), 1), np.zeros(500)])
     weights = poisson_weights(500, np.random.SeedSequence(1).spawn(5))
     expected = [[roc_auc_score(labels, s, sample_weight=w) for w in weights] for s in scores]
-    np.testing.assert_allclose(METRICS["roc_auc"].kernel(weights, labels, scores), expected, atol=1e-12)
+    np.testing.assert_allclose(METRICS["roc_auc"].on_weights(weights, labels, scores), expected, atol=1e-12)
 
 
 def test_poisson_weights_are_poisson_one_and_reproducible():

@@ -8,6 +8,7 @@ from posixpath import join
 from typing import Protocol
 
 from .local_runner import LocalRunEnvironment, LocalRunner
+from .preflight import check_java, check_python
 from .runs import Runner
 from .settings import Settings, check_target
 from .sync import Snapshot
@@ -62,6 +63,8 @@ def open_target(settings: Settings, name: str | None = None, profile: str | None
     """The target named on the command line, else the project's default; never a silent fallback."""
     name = check_target(name or settings.target)
     if name == "local":
+        check_python()
+        check_java()
         workspace = LocalWorkspace(settings.local.workspace_dir)
         environment = LocalRunEnvironment(
             project_dir=settings.project_dir,

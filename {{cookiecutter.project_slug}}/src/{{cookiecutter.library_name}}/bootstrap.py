@@ -13,48 +13,81 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from math import exp, factorial
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-MetricKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
-
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric as data: its name, direction, task and a kernel scoring all models on a weight chunk.
+    """A metric as data: its name, direction and task, and how to score all models on a weight chunk.
 
-    The kernel takes ``weights`` (resamples x rows), ``actual`` (rows) and ``predicted``
-    (models x rows) and returns the metric per model and resample (models x resamples).
+    ``prepare(actual, predicted)`` does the per-model work once (errors, sort orders); ``kernel``
+    takes resample ``weights`` (resamples x rows) and that preparation and returns the metric per
+    model and resample (models x resamples).
     """
 
     name: str
     higher_is_better: bool
     task_type: str
-    kernel: MetricKernel
+    prepare: Callable[[np.ndarray, np.ndarray], Any]
+    kernel: Callable[[np.ndarray, Any], np.ndarray]
+
+    def on_weights(self, weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """The metric of every model (rows of ``predicted``) under each row of ``weights``."""
+        return self.kernel(weights, self.prepare(actual, predicted))
 
 
-def _weighted_sums(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Weighted sums of each column of ``columns`` (rows x k) per resample, in one matrix product."""
-    return weights @ columns.astype(np.float32)
+def _absolute_errors(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    return np.abs(predicted - actual).T.astype(np.float32)
 
 
-def _mae(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    errors = np.abs(predicted - actual).T
-    return (_weighted_sums(weights, errors) / weights.sum(axis=1, keepdims=True)).T
+def _squared_errors(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    return ((predicted - actual) ** 2).T.astype(np.float32)
 
 
-def _rmse(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    squared = ((predicted - actual) ** 2).T
-    return np.sqrt(_weighted_sums(weights, squared) / weights.sum(axis=1, keepdims=True)).T
+def _weighted_mean(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Weighted mean of each column of ``columns`` (rows x models) per resample, in one matrix product."""
+    return (weights @ columns / weights.sum(axis=1, keepdims=True)).T
 
 
-def _r2(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+def _root_weighted_mean(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    return np.sqrt(_weighted_mean(weights, columns))
+
+
+def _r2_terms(actual: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     centred = actual - actual.mean()
-    residual = _weighted_sums(weights, ((predicted - actual) ** 2).T).astype(np.float64)
-    first, second = _weighted_sums(weights, np.stack([centred, centred**2], axis=1)).astype(np.float64).T
+    return _squared_errors(actual, predicted), np.stack([centred, centred**2], axis=1).astype(np.float32)
+
+
+def _r2(weights: np.ndarray, terms: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    squared, moments = terms
+    residual = (weights @ squared).astype(np.float64)
+    first, second = (weights @ moments).astype(np.float64).T
     total = second - first**2 / weights.sum(axis=1, dtype=np.float64)
     return (1.0 - residual / total[:, None]).T
+
+
+@dataclass(frozen=True)
+class _Ranks:
+    """One model's scores ranked once: negatives in score order and each positive's place among them."""
+
+    order: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray | None
+
+
+def _rank(actual: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, list[_Ranks]]:
+    labels = actual.astype(bool)
+    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    ranks = []
+    for prediction in predicted:
+        order = negatives[np.argsort(prediction[negatives], kind="stable")]
+        lower = np.searchsorted(prediction[order], prediction[positives], side="left")
+        upper = np.searchsorted(prediction[order], prediction[positives], side="right")
+        ranks.append(_Ranks(order, lower, None if np.array_equal(lower, upper) else upper))
+    return positives, ranks
 
 
 def _cumulate_rows(rows: np.ndarray, out: np.ndarray, block: int = 1024) -> None:
@@ -71,28 +104,24 @@ def _cumulate_rows(rows: np.ndarray, out: np.ndarray, block: int = 1024) -> None
         carry = target[-1]
 
 
-def _roc_auc(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """Weighted ROC AUC from rank statistics: sort each model's negatives once, then cumulate weights.
+def _roc_auc(weights: np.ndarray, ranked: tuple[np.ndarray, list[_Ranks]]) -> np.ndarray:
+    """Weighted ROC AUC from rank statistics, with no sorting per resample.
 
     A positive's credit is the weight of the negatives scored below it plus half of those tied with
-    it: the cumulative negative weight, read at the positive's rank among the sorted negatives. The
-    weights are transposed once per chunk so that gathering rows reads contiguous memory.
+    it: the cumulative negative weight, read at the positive's place among the sorted negatives.
+    The weights are transposed once per chunk so that gathering rows reads contiguous memory.
     """
-    labels = actual.astype(bool)
-    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    positives, ranks = ranked
     by_row = np.ascontiguousarray(weights.T)
     positive_weights = np.take(by_row, positives, axis=0)
     positive_totals = positive_weights.sum(axis=0, dtype=np.float64)
-    scores = np.empty((predicted.shape[0], weights.shape[0]))
-    cumulative = np.zeros((len(negatives) + 1, weights.shape[0]), dtype=np.float32)
-    for model, prediction in enumerate(predicted):
-        order = negatives[np.argsort(prediction[negatives], kind="stable")]
-        _cumulate_rows(np.take(by_row, order, axis=0), cumulative[1:])
-        lower = np.searchsorted(prediction[order], prediction[positives], side="left")
-        upper = np.searchsorted(prediction[order], prediction[positives], side="right")
-        below = np.take(cumulative, lower, axis=0)
-        if (upper != lower).any():
-            below += np.take(cumulative, upper, axis=0)
+    cumulative = np.zeros((len(by_row) - len(positives) + 1, len(weights)), dtype=np.float32)
+    scores = np.empty((len(ranks), len(weights)))
+    for model, rank in enumerate(ranks):
+        _cumulate_rows(np.take(by_row, rank.order, axis=0), cumulative[1:])
+        below = np.take(cumulative, rank.lower, axis=0)
+        if rank.upper is not None:
+            below += np.take(cumulative, rank.upper, axis=0)
             below *= 0.5
         below *= positive_weights
         scores[model] = below.sum(axis=0, dtype=np.float64) / (positive_totals * cumulative[-1])
@@ -100,10 +129,10 @@ def _roc_auc(weights: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> 
 
 
 METRICS: Mapping[str, Metric] = {
-    "mae": Metric("mae", higher_is_better=False, task_type="regression", kernel=_mae),
-    "rmse": Metric("rmse", higher_is_better=False, task_type="regression", kernel=_rmse),
-    "r2": Metric("r2", higher_is_better=True, task_type="regression", kernel=_r2),
-    "roc_auc": Metric("roc_auc", higher_is_better=True, task_type="classification", kernel=_roc_auc),
+    "mae": Metric("mae", False, "regression", _absolute_errors, _weighted_mean),
+    "rmse": Metric("rmse", False, "regression", _squared_errors, _root_weighted_mean),
+    "r2": Metric("r2", True, "regression", _r2_terms, _r2),
+    "roc_auc": Metric("roc_auc", True, "classification", _rank, _roc_auc),
 }
 
 
@@ -131,7 +160,7 @@ def poisson_weights(n_rows: int, seeds: list[np.random.SeedSequence]) -> np.ndar
     words = -(-n_rows // 4)
     weights = np.empty((len(seeds), n_rows), dtype=np.float32)
     for row, seed in zip(weights, seeds, strict=True):
-        np.take(_POISSON_TABLE, np.random.PCG64(seed).random_raw(words).view(np.uint16)[:n_rows], out=row)
+        row[:] = _POISSON_TABLE[np.random.PCG64(seed).random_raw(words).view(np.uint16)[:n_rows]]
     return weights
 
 
@@ -155,10 +184,11 @@ def paired_bootstrap(
     if resamples < 1 or chunk_size < 1:
         raise ValueError("resamples and chunk_size must be positive")
     seeds = np.random.SeedSequence(seed).spawn(resamples)
+    prepared = metric.prepare(actual, predicted)
     values = np.empty((predicted.shape[0], resamples))
     for start in range(0, resamples, chunk_size):
         weights = poisson_weights(len(actual), seeds[start : start + chunk_size])
-        values[:, start : start + len(weights)] = metric.kernel(weights, actual, predicted)
+        values[:, start : start + len(weights)] = metric.kernel(weights, prepared)
     return values
 
 
@@ -166,7 +196,7 @@ def point_estimate(actual: ArrayLike, predicted: ArrayLike, metric: Metric) -> n
     """The metric of every model on the full evaluation set (all weights one)."""
     actual = np.asarray(actual, dtype=np.float64)
     predicted = np.atleast_2d(np.asarray(predicted, dtype=np.float64))
-    return metric.kernel(np.ones((1, len(actual)), dtype=np.float32), actual, predicted)[:, 0]
+    return metric.on_weights(np.ones((1, len(actual)), dtype=np.float32), actual, predicted)[:, 0]
 
 
 @dataclass(frozen=True)
