@@ -38,7 +38,7 @@ def bake(c, answer=None, output=str(DEMO_DIR)):
 @task(help={"developers": "developers of the demo project", "fresh": "delete the demo's local workspace, runs and"
                                                                       " MLflow store first"})
 def demo(c, developers="kyle,joe", fresh=False):
-    """Bake the demo project into out/ and run its whole pipeline (`invoke ci --target local`)."""
+    """Bake the demo project into out/, run `invoke ci --target local`, then train, evaluate and score."""
     project = bake_project(DEMO_DIR, {"developers": developers})
     if fresh:
         for folder in (".workspace", ".runs", ".mlflow"):
@@ -46,6 +46,7 @@ def demo(c, developers="kyle,joe", fresh=False):
     print(f"baked {project}")
     with c.cd(str(project)):
         c.run("invoke ci --target local --build-id demo --branch main", pty=False)
+        c.run("invoke pipeline --target local --branch demo", pty=False)
 
 
 @task(help={"k": "only tests matching this pytest -k expression"})

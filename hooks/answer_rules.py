@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 TOOLING_PACKAGE = "tooling"
 RESERVED_DEVELOPERS = frozenset({"ci", "production"})
+CI_PROVIDERS = ("azure-pipelines", "github-actions")
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
 _SLUG = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -59,7 +60,7 @@ def _check_workspace_root(value: str) -> None:
 def validate(answers: Mapping[str, object]) -> None:
     """Raise AnswerError with one clear line for the first answer that cannot work."""
     for key in ("project_name", "project_slug", "notebooks_package", "library_name", "workspace_root",
-                "developers", "python_version", "library_format"):
+                "developers", "python_version", "library_format", "ci_provider"):
         if not isinstance(answers.get(key), str):
             raise AnswerError(f"{key}: an answer is required")
     name = str(answers["project_name"])
@@ -84,3 +85,5 @@ def validate(answers: Mapping[str, object]) -> None:
         raise AnswerError(f"python_version: {answers['python_version']!r} must be 3.11 or 3.12")
     if answers["library_format"] not in {"wheel", "egg"}:
         raise AnswerError(f"library_format: {answers['library_format']!r} must be wheel or egg")
+    if answers["ci_provider"] not in CI_PROVIDERS:
+        raise AnswerError(f"ci_provider: {answers['ci_provider']!r} must be one of: {', '.join(CI_PROVIDERS)}")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from answer_rules import parse_developers
+from answer_rules import CI_PROVIDERS, parse_developers
 
 DEVELOPER_TEMPLATE = "conf/developer_config.py"
 PLACEHOLDER = "DEVELOPER_NAME"
 MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout"})
+CI_PROVIDER_FILES = {"azure-pipelines": ("azure-pipelines.yml",), "github-actions": (".github",)}
 
 
 def write_developer_configs(notebooks_dir: Path, developers: list[str]) -> list[Path]:
@@ -26,13 +28,32 @@ def write_developer_configs(notebooks_dir: Path, developers: list[str]) -> list[
     return written
 
 
+def prune_ci_provider(project_dir: Path, provider: str) -> list[Path]:
+    """Keep only the chosen CI provider's pipeline files; return what was removed."""
+    if provider not in CI_PROVIDERS:
+        raise ValueError(f"ci_provider {provider!r} is not one of {CI_PROVIDERS}")
+    removed = []
+    for other, names in CI_PROVIDER_FILES.items():
+        if other == provider:
+            continue
+        for name in names:
+            path = project_dir / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            removed.append(path)
+    return removed
+
+
 def saved_answers(answers: Mapping[str, object]) -> dict[str, object]:
     """The answers worth keeping for a later regeneration: no machine-specific paths."""
     return {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
 
 
 def finish_project(project_dir: Path, answers: Mapping[str, object]) -> None:
-    """Per-developer configs and ``.cookiecutter.json``."""
+    """Per-developer configs, the chosen CI provider's files only, and ``.cookiecutter.json``."""
     notebooks_dir = project_dir / str(answers["notebooks_package"])
     write_developer_configs(notebooks_dir, parse_developers(str(answers["developers"])))
+    prune_ci_provider(project_dir, str(answers["ci_provider"]))
     (project_dir / ".cookiecutter.json").write_text(json.dumps(saved_answers(answers), indent=2) + "\n")

@@ -56,7 +56,7 @@ def test_rules_accept_the_defaults() -> None:
     validate({"project_name": "Demand Forecasting", "project_slug": "demand-forecasting",
               "notebooks_package": "forecasting", "library_name": "demand_forecasting",
               "workspace_root": "/Projects/DemandForecasting", "developers": "dev",
-              "python_version": "3.11", "library_format": "wheel"})
+              "python_version": "3.11", "library_format": "wheel", "ci_provider": "azure-pipelines"})
 
 
 def test_rules_require_every_answer() -> None:

@@ -14,8 +14,9 @@ from bakery import MATRIX, Bake
 
 CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache"}
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
+CI_PROVIDER_FILES = {"azure-pipelines": {"azure-pipelines.yml"}, "github-actions": {".github/workflows/ci.yml"}}
 COMMON_FILES = {
-    ".cookiecutter.json", ".gitignore", "README.md", "azure-pipelines.yml", "invoke.yaml", "pyproject.toml",
+    ".cookiecutter.json", ".gitignore", "README.md", "invoke.yaml", "pyproject.toml",
     "requirements.txt", "requirements-dev.txt", "constraints.txt", "tasks.py",
     "scripts/send_to_databricks.sh", "scripts/setup_dev.sh",
 }
@@ -34,6 +35,9 @@ def expected_files(combination: Bake) -> set[str]:
             relative = relative.replace("{{cookiecutter.notebooks_package}}", notebooks)
             files.add(relative.replace("{{cookiecutter.library_name}}", library))
     files.discard(f"{notebooks}/conf/developer_config.py")
+    provider = combination.answer("ci_provider", "azure-pipelines")
+    for other, pipeline_files in CI_PROVIDER_FILES.items():
+        files -= set() if other == provider else pipeline_files
     files |= {f"{notebooks}/conf/{name}_config.py" for name in developers}
     return files
 

@@ -67,18 +67,46 @@ def build(c):
     _run(lambda: build_library(_settings(c), _write))
 
 
+ENV_HELP = "environment of mlops.environments in invoke.yaml, e.g. production (see docs/cicd.md)"
+
+
 @task(help={
     "branch": "branch deploying: the release branch writes <root>/libraries and master/, any other"
-              " <root>/<branch>/libraries (default: the current git branch)",
+              " <root>/<branch>/libraries (default: $BUILD_SOURCEBRANCHNAME, $GITHUB_REF_NAME, the git branch)",
+    "env": ENV_HELP + "; deploys the notebooks and library there and records it in MLflow",
+    "sha": "with --env: redeploy this earlier commit (a rollback), built from a git worktree of it",
+    "via": "with --env: files (notebooks to <root>/master/) or repos (the environment's Databricks Repo)",
+    "note": "with --env: a note kept with the deployment record",
+    "force": "with --env: deploy even from a dirty tree, another branch or outside the pipeline",
+    "prebuilt": "with --env: deploy the library already in dist/ (the pipeline's artifact) instead of building",
+    "build_id": "with --env: the pipeline build recorded (default: $BUILD_BUILDID, $GITHUB_RUN_ID)",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
 })
-def deploy(c, branch="", target="", profile=""):
-    """Deploy the built library (and, from the release branch, the notebooks to master/)."""
+def deploy(c, branch="", env="", sha="", via="files", note="", force=False, prebuilt=False, build_id="", target="",
+           profile=""):
+    """Deploy the built library (from the release branch, the notebooks to master/ too); --env: a recorded release."""
     from tooling.operations import current_branch, master_send
     from tooling.operations import deploy as deploy_library
 
+    def chosen_branch() -> str:
+        return (branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or os.environ.get("GITHUB_REF_NAME")
+                or current_branch(PROJECT_DIR))
+
+    def release() -> None:
+        from tooling.deployments import DeployRequest, deploy_environment
+        from tooling.environments import environments_table
+
+        request = DeployRequest(
+            environment=env, branch=chosen_branch(), sha=sha or None, via=via, note=note, force=force,
+            prebuilt=prebuilt, build_id=build_id or os.environ.get("BUILD_BUILDID") or os.environ.get(
+                "GITHUB_RUN_ID") or "", target=target or None, profile=profile or None,
+        )
+        deploy_environment(_settings(c), environments_table(PROJECT_DIR, c.config), request, _write)
+
     def action() -> None:
+        if sha or note or force or prebuilt or build_id or via != "files":
+            raise UserError("--sha, --via, --note, --force, --prebuilt and --build-id go with --env")
         settings = _settings(c)
         chosen = branch or current_branch(PROJECT_DIR)
         chosen_target = _target(c, target or None, profile or None)
@@ -86,7 +114,22 @@ def deploy(c, branch="", target="", profile=""):
         if chosen == settings.release_branch:
             master_send(chosen_target, settings, _write)
 
-    _run(action)
+    _run(release if env else action)
+
+
+@task(help={
+    "env": ENV_HELP,
+    "limit": "how many deployments to show, newest first",
+    "target": "where the history is recorded: local (the local MLflow store) or databricks (the workspace's)",
+    "profile": PROFILE_HELP,
+})
+def deployments(c, env="production", limit=20, target="", profile=""):
+    """List an environment's deployments (recorded in MLflow) as a table."""
+    from tooling.deployments import deployments as history
+    from tooling.environments import environments_table
+
+    _run(lambda: _write(history(_settings(c), environments_table(PROJECT_DIR, c.config), env, target or None,
+                                profile or None, limit)))
 
 
 @task(help={
@@ -95,10 +138,12 @@ def deploy(c, branch="", target="", profile=""):
     "skip_tests": "do not run the unit tests first",
     "via": "files (send the notebooks to CI/<build>-<branch>/) or repos (a temporary Databricks Repo at the branch)",
     "keep": "with --via repos: keep the temporary repo afterwards",
+    "run_tests": "after training, run the RunTests notebook (integration tests, results in MLflow); red if any fails",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
 })
-def ci(c, build_id="", branch="", skip_tests=False, via="files", keep=False, target="", profile=""):
+def ci(c, build_id="", branch="", skip_tests=False, via="files", keep=False, run_tests=False, target="",
+       profile=""):
     """Unit tests, then send to CI/<build>-<branch>/, build and deploy the library there, run ModelTraining."""
     from tooling.operations import ci as run_ci
     from tooling.operations import ci_via_repos, current_branch
@@ -111,11 +156,18 @@ def ci(c, build_id="", branch="", skip_tests=False, via="files", keep=False, tar
         )
         settings = _settings(c)
         if via == "repos":
+            if run_tests:
+                raise UserError("--run-tests goes with --via files (RunTests runs in the CI folder)")
             if (target or settings.target) != "databricks":
                 raise UserError("--via repos needs --target databricks (Repos exist only in a workspace)")
             ci_via_repos(settings, request, profile or None, keep, _write)
         elif via == "files":
-            run_ci(_target(c, target or None, profile or None), settings, request, _write)
+            chosen_target = _target(c, target or None, profile or None)
+            run_ci(chosen_target, settings, request, _write)
+            if run_tests:
+                from tooling.test_runs import run_integration_tests
+
+                run_integration_tests(chosen_target, settings, request, _write)
         else:
             raise UserError(f"--via {via!r}: choose files or repos")
 
@@ -163,6 +215,23 @@ def clean(c, branch="", ci_older_than_days=-1.0, target="", profile=""):
     _run(lambda: clean_workspace(
         _target(c, target or None, profile or None), _settings(c), branch or None,
         None if ci_older_than_days < 0 else ci_older_than_days, _write,
+    ))
+
+
+@task(help={
+    "branch": "workspace folder to use, e.g. BI-4811 (default: the current git branch)",
+    "config": "developer config the folder's set_environment runs (default from invoke.yaml)",
+    "target": TARGET_HELP,
+    "profile": PROFILE_HELP,
+})
+def pipeline(c, branch="", config="", target="", profile=""):
+    """The model life cycle in a branch folder: send, deploy, then ModelTraining, ModelEvaluation, BatchScoring."""
+    from tooling.operations import current_branch
+    from tooling.operations import pipeline as run_pipeline
+
+    _run(lambda: run_pipeline(
+        _target(c, target or None, profile or None), _settings(c),
+        check_branch(branch or current_branch(PROJECT_DIR)), config or None, _write,
     ))
 
 

@@ -53,3 +53,9 @@ def test_no_config_reads_or_holds_a_secret() -> None:
         cells = [cell.source for cell in parse_notebook(_read(name)) if cell.magic is None]
         code = "\n".join(line for cell in cells for line in cell.splitlines() if not line.startswith("#")).lower()
         assert "dbutils" not in code and "password" not in code and "token" not in code, name
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_evaluation_window_never_overlaps_training_data(name: str) -> None:
+    values = config_values(name)
+    assert values["EVAL_WINDOW_DAYS"] <= values["HOLDOUT_DAYS"], "evaluation would score rows a model trained on"

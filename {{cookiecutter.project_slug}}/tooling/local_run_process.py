@@ -6,6 +6,7 @@ import os
 import posixpath
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -22,15 +23,24 @@ MLFLOW_UI = "http://127.0.0.1:5000"
 
 
 class LazySpark:
-    """The notebook's ``spark``: one local SparkSession, started on first use (a config-only notebook needs none)."""
+    """The notebook's ``spark``: one local SparkSession per run, started in the background as the run begins."""
 
     def __init__(self, master: str, warehouse: Path) -> None:
         self._master = master
         self._warehouse = warehouse
         self._session: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Start the JVM in the background while the first cells (configs, imports) run."""
+        threading.Thread(target=self.session, name="spark-warm-up", daemon=True).start()
 
     def session(self) -> Any:
         """The SparkSession, started if need be."""
+        with self._lock:
+            return self._start()
+
+    def _start(self) -> Any:
         if self._session is None:
             from pyspark.sql import SparkSession
 
@@ -54,8 +64,9 @@ class LazySpark:
 
     def stop(self) -> None:
         """Stop the session if one was started."""
-        if self._session is not None:
-            self._session.stop()
+        with self._lock:
+            if self._session is not None:
+                self._session.stop()
 
 
 def display(obj: Any, *args: Any, **kwargs: Any) -> None:
@@ -81,6 +92,7 @@ class LocalRun:
         self.secrets = Secrets(Path(env["secrets_file"]), self.redact)
         self.fs = LocalFs(Path(env["dbfs_root"]))
         self.executor = NotebookExecutor(self._read, self._on_cell)
+        self.started = time.monotonic()
 
     def _read(self, path: str) -> str:
         return self.workspace.read(path).decode()
@@ -89,7 +101,8 @@ class LocalRun:
         name = posixpath.basename(notebook_path)
         self.record.progress = f"{name} cell {cell.number}/{total}"
         self.record.save(self.run_dir)
-        print(f"--- {notebook_path} cell {cell.number}/{total}", flush=True)
+        elapsed = time.monotonic() - self.started
+        print(f"--- [{elapsed:6.1f} s] {notebook_path} cell {cell.number}/{total}", flush=True)
 
     def namespace(self, parameters: Mapping[str, str], notebook_path: str) -> dict[str, Any]:
         """A fresh notebook namespace with Databricks' globals."""
@@ -130,6 +143,7 @@ class LocalRun:
         self.record.save(self.run_dir)
         try:
             self._prepare()
+            self.spark.warm_up()
             path = self.record.notebook_path
             self.executor.run(path, self.namespace(self.record.parameters, path))
             self._finish("SUCCESS")

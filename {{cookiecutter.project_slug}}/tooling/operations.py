@@ -245,3 +245,17 @@ def clean(target: Target, settings: Settings, branch: str | None, ci_older_than_
         stale = remove_stale_ci_folders(workspace, listing, settings.workspace_root, ci_older_than_days)
         write(f"removed {len(stale)} CI folder(s) older than {ci_older_than_days:g} days"
               + "".join(f"\n  {folder}" for folder in stale))
+
+
+LIFE_CYCLE = ("ModelTraining", "ModelEvaluation", "BatchScoring")
+
+
+def pipeline(target: Target, settings: Settings, branch: str, config: str | None, write: Write) -> None:
+    """Send the branch, deploy its library, then train, evaluate (promote only a clear winner) and score."""
+    send_branch(target, settings, branch, config, full=False, write=write)
+    library = upload_library(target, build(settings, write),
+                             libraries_folder(settings.workspace_root, branch, settings.release_branch), write)
+    folder = branch_folder(settings.workspace_root, branch)
+    for notebook in LIFE_CYCLE:
+        write(f"{notebook}:")
+        run_notebook(target, settings, folder, notebook, f"{branch}-{notebook}", {}, [library], write)
