@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -98,3 +99,15 @@ def test_bad_ci_arguments_are_one_line(project_copy: Path, invoke_in: Invoke, ar
     result = invoke_in(project_copy, "ci", "--target", "local", "--skip-tests", *defaults, *args)
     assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
     assert not (project_copy / ".workspace").exists()
+
+
+def test_a_developer_sets_their_default_config_once(baked, invoke_in: Invoke, tmp_path: Path) -> None:
+    source = baked(next(bake for bake in MATRIX if bake.name == "three-developers"))
+    project = tmp_path / source.name
+    shutil.copytree(source, project)
+    (project / "invoke.local.yaml").write_text("mlops:\n  default_config: joe\n")
+    assert "invoke.local.yaml" in (project / ".gitignore").read_text()
+    result = invoke_in(project, "send", "--branch", "BI-7")
+    assert result.returncode == 0, result.stderr
+    set_environment = workspace(project, f"{ROOT}/BI-7/set_environment").read_text()
+    assert set_environment.splitlines()[1] == "# MAGIC %run ./conf/joe_config"

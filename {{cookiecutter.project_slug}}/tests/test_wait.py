@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fake_databricks_clock import FakeClock
 
 from tooling.runs import RunRequest, RunStatus, RunTimeout, SubmittedRun, wait_for_run
-
-
-class FakeClock:
-    """Time that advances only when slept."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class ScriptedRunner:

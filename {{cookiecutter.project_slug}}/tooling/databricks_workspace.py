@@ -172,6 +172,10 @@ class LibraryStore:
                 self._dbfs_upload(location.removeprefix("dbfs:"), content)
         return location
 
+    def location(self, libraries_folder: str, file_name: str) -> str:
+        """The location a library in ``libraries_folder`` has, without connecting."""
+        return self.place.location(libraries_folder, file_name)
+
     def _dbfs_upload(self, path: str, content: bytes) -> None:
         dbfs = self.client.dbfs
         if len(content) <= DBFS_BLOCK:

@@ -140,7 +140,8 @@ def _repos_destination(env_settings: Settings, environment: Environment, target:
     return Destination("databricks", opened.host, opened.libraries, deliver)
 
 
-def deploy_environment(settings: Settings, environments: Mapping[str, Any], request: DeployRequest, write: Write) -> str:
+def deploy_environment(settings: Settings, environments: Mapping[str, Any], request: DeployRequest,
+                       write: Write) -> str:
     """Deploy to ``request.environment`` and record it; return the MLflow run id of the record."""
     environment = load_environment(settings, environments, request.environment)
     commit = check_request(settings.project_dir, settings, environment, request)

@@ -49,7 +49,8 @@ def run_test_notebooks(
             message, passed = str(run(path, timeout_seconds) or "passed"), True
         except Exception as error:  # noqa: BLE001 - a failing notebook raises whatever its cell raised
             message, passed = f"{type(error).__name__}: {error}".splitlines()[0], False
-        outcomes.append(NotebookOutcome(notebook_name(path), passed, round(clock() - started, 3), message[:MAX_MESSAGE]))
+        duration = round(clock() - started, 3)
+        outcomes.append(NotebookOutcome(notebook_name(path), passed, duration, message[:MAX_MESSAGE]))
     return outcomes
 
 

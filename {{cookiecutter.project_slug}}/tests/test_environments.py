@@ -1,0 +1,81 @@
+"""Environments as data: defaults from the project, local overrides, and the checks that keep them isolated."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tooling.environments import (
+    check_approvals,
+    check_host,
+    environment_settings,
+    environments_table,
+    load_environment,
+)
+from tooling.errors import UserError
+from tooling.settings import load_settings
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((PROJECT_DIR / "invoke.yaml").read_text())
+SETTINGS = load_settings(PROJECT_DIR, CONFIG)
+
+
+def test_production_is_defined_and_releases_master_to_the_project_root() -> None:
+    production = load_environment(SETTINGS, environments_table(PROJECT_DIR, CONFIG), "production")
+    assert (production.workspace_root, production.release_branch) == (SETTINGS.workspace_root, "master")
+    assert production.config_notebook == "production_config" and production.approvals == "pipeline"
+
+
+def test_missing_values_default_to_the_project_settings() -> None:
+    staging = load_environment(SETTINGS, {"staging": {"host": "https://staging.example.com/"}}, "staging")
+    assert staging.workspace_root == SETTINGS.workspace_root and staging.host == "https://staging.example.com"
+    assert staging.approvals == "none"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, r"unknown environment 'qa'; environments: production"),
+    ({"qa": {"hots": "x"}}, r"unknown key\(s\) hots"),
+    ({"qa": {"approvals": "manager"}}, r"approvals is 'manager'; choose pipeline or none"),
+    ({"qa": {"workspace_root": "Projects/x"}}, r"must be an absolute workspace folder"),
+])
+def test_bad_environment_data_is_one_clear_line(data: dict, message: str) -> None:
+    environments = {"production": {}, **data}
+    with pytest.raises(UserError, match=message):
+        load_environment(SETTINGS, environments, "qa")
+
+
+def test_invoke_local_yaml_overrides_one_environment_key(tmp_path: Path) -> None:
+    (tmp_path / "invoke.local.yaml").write_text("mlops:\n  environments:\n    production:\n      profile: prod\n")
+    table = environments_table(tmp_path, CONFIG)
+    assert table["production"]["profile"] == "prod"
+    assert table["production"]["release_branch"] == "master"
+
+
+def test_environment_settings_use_its_root_branch_and_compute() -> None:
+    environment = load_environment(SETTINGS, {"staging": {"workspace_root": "/Staging/P", "release_branch": "main",
+                                                          "compute": {"existing_cluster_id": "abc"}}}, "staging")
+    settings = environment_settings(SETTINGS, environment)
+    assert (settings.workspace_root, settings.release_branch) == ("/Staging/P", "main")
+    assert settings.databricks["compute"] == {"existing_cluster_id": "abc"}
+    assert environment_settings(SETTINGS, replace(environment, compute={})).databricks == SETTINGS.databricks
+
+
+def test_pipeline_approvals_refuse_a_deploy_from_a_laptop(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("BUILD_BUILDID", "GITHUB_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    production = load_environment(SETTINGS, environments_table(PROJECT_DIR, CONFIG), "production")
+    with pytest.raises(UserError, match="approved pipeline run"):
+        check_approvals(production, force=False)
+    check_approvals(production, force=True)
+    monkeypatch.setenv("BUILD_BUILDID", "12")
+    check_approvals(production, force=False)
+
+
+def test_credentials_for_another_workspace_are_refused() -> None:
+    production = load_environment(SETTINGS, {"production": {"host": "https://prod.example.com"}}, "production")
+    check_host(production, "https://prod.example.com/")
+    with pytest.raises(UserError, match="lives on https://prod.example.com, but the credentials here reach"):
+        check_host(production, "https://dev.example.com")
