@@ -59,3 +59,30 @@ def test_failing_assert_turns_ci_red_with_the_cell_and_message(project_copy: Pat
     assert result.returncode != 0
     assert "TERMINATED/FAILED" in result.stderr
     assert re.search(r"ModelTraining, cell \d+: AssertionError: model MAE is .* at most 0.01", result.stderr)
+
+
+SECRET_NOTEBOOK = """# Databricks notebook source
+# MAGIC %run ./set_environment
+
+# COMMAND ----------
+
+token = dbutils.secrets.get(SECRET_SCOPE, "api-key")
+print(f"token is {token}")
+
+# COMMAND ----------
+
+assert token == "something else", f"unexpected token {token}"
+"""
+
+
+def test_secret_values_never_reach_logs_or_errors(project_copy: Path, invoke_in: Invoke) -> None:
+    secret = "s3cr3t-Value-42"
+    (project_copy / "forecasting" / "SecretCheck.py").write_text(SECRET_NOTEBOOK)
+    for step in (("send", "--branch", "S1"), ("build",), ("deploy", "--branch", "S1")):
+        assert invoke_in(project_copy, *step).returncode == 0
+    result = invoke_in(project_copy, "run", "--branch", "S1", "--notebook", "SecretCheck",
+                       DATABRICKS_SECRET_DEMAND_FORECASTING__API_KEY=secret)
+    assert result.returncode == 1 and "AssertionError: unexpected token [REDACTED]" in result.stderr
+    written = [path.read_text() for path in (project_copy / ".runs").rglob("*") if path.is_file()]
+    assert any("token is [REDACTED]" in text for text in written)
+    assert secret not in result.stdout + result.stderr + "".join(written)
