@@ -89,16 +89,20 @@ def deploy(c, branch="", env="", sha="", via="files", note="", force=False, preb
     from tooling.operations import current_branch, master_send
     from tooling.operations import deploy as deploy_library
 
-    def chosen_branch() -> str:
-        return (branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or os.environ.get("GITHUB_REF_NAME")
-                or current_branch(PROJECT_DIR))
+    def release_branch_checked_out() -> str:
+        """The branch a release comes from; "" when git cannot tell (a detached checkout), which --sha allows."""
+        try:
+            return (branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or os.environ.get("GITHUB_REF_NAME")
+                    or current_branch(PROJECT_DIR))
+        except UserError:
+            return ""
 
     def release() -> None:
         from tooling.deployments import DeployRequest, deploy_environment
         from tooling.environments import environments_table
 
         request = DeployRequest(
-            environment=env, branch=chosen_branch(), sha=sha or None, via=via, note=note, force=force,
+            environment=env, branch=release_branch_checked_out(), sha=sha or None, via=via, note=note, force=force,
             prebuilt=prebuilt, build_id=build_id or os.environ.get("BUILD_BUILDID") or os.environ.get(
                 "GITHUB_RUN_ID") or "", target=target or None, profile=profile or None,
         )

@@ -8,6 +8,7 @@ the workspace's tracking server for databricks; ``MLFLOW_TRACKING_URI`` override
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import socket
 from collections.abc import Mapping
@@ -59,6 +60,7 @@ class DeploymentLog:
     def __init__(self, uri: str, workspace_root: str, artifact_root: Path | None = None) -> None:
         from mlflow.tracking import MlflowClient
 
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
         self.uri = uri
         self.experiment_name = f"{workspace_root}/{EXPERIMENT}"
         self.client = MlflowClient(tracking_uri=uri)

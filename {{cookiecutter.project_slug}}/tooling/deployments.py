@@ -169,7 +169,7 @@ def deploy_environment(settings: Settings, environments: Mapping[str, Any], requ
             library = destination.libraries.upload(folder, artifact.name, artifact.read_bytes())
             write(f"deployed {artifact.name} -> {library}")
             log.log(run_id, {"notebook_folder": destination.deliver(source, write)})
-    except (UserError, KeyboardInterrupt) as error:
+    except BaseException as error:  # noqa: BLE001 - recorded as failed, then raised as it came
         log.finish(run_id, str(error) or type(error).__name__)
         raise
     log.finish(run_id, None)

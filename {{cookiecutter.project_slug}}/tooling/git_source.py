@@ -24,7 +24,7 @@ def git(project_dir: Path, *args: str) -> str:
 def resolve_commit(project_dir: Path, revision: str) -> str:
     """The full sha of ``revision`` (HEAD, a short sha, a tag), or one clear line if there is none."""
     try:
-        return git(project_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+        return git(project_dir, "rev-parse", "--verify", "--quiet", revision + "^{commit}")
     except UserError:
         raise UserError(f"no commit {revision!r} in {project_dir}; commit first, or pass a sha `git log` shows") \
             from None
