@@ -23,7 +23,6 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug
 sys.path[:0] = [str(TEMPLATE), str(TEMPLATE / "tests")]
 
 from fake_databricks import FakeDatabricks, RunScript  # noqa: E402
-
 from tooling.databricks_auth import connect  # noqa: E402
 from tooling.databricks_runner import DatabricksRunner  # noqa: E402
 from tooling.databricks_workspace import DatabricksWorkspace  # noqa: E402

@@ -27,9 +27,9 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Bake], Path]:
 
 
 @pytest.fixture(scope="session")
-def project(baked: Callable[[Bake], Path]) -> Path:
-    """The default bake, a git repository on branch main like a team's fresh project."""
-    path = baked(MATRIX[0])
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default bake of its own (the matrix's stays pristine), a git repository on branch main."""
+    path = bake(tmp_path_factory.mktemp("pipeline"), MATRIX[0].answers)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
     return path
 

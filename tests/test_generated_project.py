@@ -12,7 +12,7 @@ import pytest
 from bakery import MATRIX
 
 ROOT = "/Projects/DemandForecasting"
-TASKS = ("send", "build", "deploy", "ci", "run", "pipeline", "clean", "mlflow-ui", "test", "lint")
+TASKS = ("send", "build", "deploy", "deployments", "ci", "run", "pipeline", "clean", "mlflow-ui", "test", "lint")
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
 
 
