@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from invoke import Context, Exit, task
 
@@ -14,6 +16,10 @@ from tooling.layout import branch_folder, check_branch, master_folder
 from tooling.operations import CiRequest
 from tooling.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from tooling.targets import Target
+
+T = TypeVar("T")
 PROJECT_DIR = Path(__file__).resolve().parent
 TARGET_HELP = "local (a folder, PySpark local mode, local MLflow) or databricks; default from invoke.yaml"
 PROFILE_HELP = "~/.databrickscfg profile for --target databricks (else DATABRICKS_HOST/DATABRICKS_TOKEN)"
@@ -27,7 +33,8 @@ def _write(line: str) -> None:
     print(line, flush=True)
 
 
-def _run(action):  # noqa: ANN001, ANN202 - a tiny adapter from UserError to invoke's Exit
+def _run(action: Callable[[], T]) -> T:
+    """Run a task's action; a UserError becomes one line and exit code 1, Ctrl-C exit code 130."""
     try:
         return action()
     except UserError as error:
@@ -36,7 +43,7 @@ def _run(action):  # noqa: ANN001, ANN202 - a tiny adapter from UserError to inv
         raise Exit("interrupted; the run was cancelled", code=130) from None
 
 
-def _target(c: Context, target: str | None, profile: str | None):  # noqa: ANN202
+def _target(c: Context, target: str | None, profile: str | None) -> Target:
     from tooling.targets import open_target
 
     return open_target(_settings(c), target, profile)
