@@ -12,7 +12,7 @@ SERVER_FIXTURES = {"mlflow_server"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that need a real server are integration tests: `invoke ci` leaves them to `invoke test`."""
+    """Tests that need a real MLflow server are integration tests: `invoke ci` leaves them to `invoke test`."""
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)

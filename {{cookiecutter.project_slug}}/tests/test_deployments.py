@@ -17,6 +17,8 @@ from tooling.errors import UserError
 from tooling.settings import load_settings
 
 pytest_plugins = ["fake_databricks_fixtures"]
+# Each test builds the library and drives git: integration tests, run by `invoke test`, not by `invoke ci`.
+pytestmark = pytest.mark.integration
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((PROJECT_DIR / "invoke.yaml").read_text())

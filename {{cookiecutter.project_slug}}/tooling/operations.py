@@ -145,7 +145,8 @@ def run_notebook(target: Target, settings: Settings, folder: str, notebook: str,
     submitted = target.runner.submit(request)
     write(f"run {submitted.run_id} of {request.notebook_path} submitted: {submitted.url}")
     try:
-        status = wait_for_run(target.runner, submitted.run_id, request.timeout_seconds, RunProgress(write))
+        status = wait_for_run(target.runner, submitted.run_id, request.timeout_seconds, RunProgress(write),
+                              max_interval=target.max_poll_seconds)
     except RunTimeout as timeout:
         raise UserError(f"{timeout}; the run was cancelled") from None
     report_end(target.runner.output(submitted.run_id), status, submitted.run_id, submitted.url, write)

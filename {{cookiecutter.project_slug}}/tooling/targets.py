@@ -53,6 +53,8 @@ class Target:
     runner: Runner
     libraries: LibraryStore
     snapshot_dir: Path
+    max_poll_seconds: float = 10.0
+    """Longest wait between two looks at a run: a local run's state is a file read, so it is looked at often."""
 
     def snapshot(self, folder: str) -> Snapshot:
         """The snapshot of what was last sent to ``folder`` on this target."""
@@ -74,7 +76,8 @@ def open_target(settings: Settings, name: str | None = None, profile: str | None
             secrets_file=settings.project_dir / SECRETS_FILE,
         )
         runner = LocalRunner(workspace, environment)
-        return Target(name, workspace, runner, WorkspaceLibraryStore(workspace), workspace.root / SNAPSHOTS_DIR)
+        return Target(name, workspace, runner, WorkspaceLibraryStore(workspace), workspace.root / SNAPSHOTS_DIR,
+                      max_poll_seconds=1.0)
     from .databricks_target import open_databricks_target
 
     return open_databricks_target(settings, profile)
