@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -102,3 +103,11 @@ def test_bad_remote_prefix_or_branch_is_refused():
     with pytest.raises(UserError, match="must be a folder like"):
         repo_path("/Repos", "57", "BI-4811")
     assert repo_path("/Repos/ci/df/", "57", "BI-4811") == "/Repos/ci/df/57-BI-4811"
+
+
+def test_ci_set_environment_is_written_into_the_checkout(fake: FakeDatabricks, client, runner, clock: FakeClock):
+    source = b"# Databricks notebook source\n# MAGIC %run ./conf/ci_config\n"
+    run(client, runner, clock, keep=True, set_environment=source)
+    (imported,) = [json.loads(r.body) for r in fake.requests if r.path == "/api/2.0/workspace/import"]
+    assert imported["path"] == f"{PATH}/forecasting/set_environment" and imported["overwrite"] is True
+    assert base64.b64decode(imported["content"]) == source

@@ -216,6 +216,7 @@ def ci_via_repos(settings: Settings, request: CiRequest, profile: str | None, ke
         libraries=[library],
         provider=repos.get("provider") or None,
         keep=keep,
+        set_environment=ci_set_environment(settings),
     )
     try:
         submitted, status = run_via_repos(

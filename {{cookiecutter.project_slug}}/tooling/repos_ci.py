@@ -7,6 +7,7 @@ remote; the temporary repo is removed afterwards unless the user keeps it to deb
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound, ResourceAlreadyExists
 
 from .databricks_errors import explained
+from .databricks_workspace import DatabricksWorkspace
 from .errors import UserError
 from .layout import check_branch
 from .runs import Clock, Runner, RunRequest, RunStatus, SubmittedRun, wait_for_run
@@ -112,6 +114,8 @@ class RepoRun:
     libraries: Sequence[str] = ()
     provider: str | None = None
     keep: bool = False
+    set_environment: bytes | None = None
+    """The set_environment notebook to write beside the notebook in the checkout (CI's, as the seeds do)."""
 
 
 def run_via_repos(
@@ -125,6 +129,11 @@ def run_via_repos(
     """Check out, run and wait; the repo is deleted afterwards (even on failure) unless ``keep``."""
     repo = checkout(client, plan.url, plan.path, plan.branch, plan.provider)
     try:
+        if plan.set_environment is not None:
+            folder = join(repo.path, posixpath.dirname(plan.notebook))
+            workspace = DatabricksWorkspace(client)
+            workspace.mkdirs(folder)
+            workspace.import_notebook(join(folder, "set_environment"), plan.set_environment)
         submitted = runner.submit(
             RunRequest(
                 run_name=plan.run_name,
