@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
@@ -19,7 +19,6 @@ from tooling.settings import Settings, load_settings
 if TYPE_CHECKING:
     from tooling.targets import Target
 
-T = TypeVar("T")
 PROJECT_DIR = Path(__file__).resolve().parent
 TARGET_HELP = "local (a folder, PySpark local mode, local MLflow) or databricks; default from invoke.yaml"
 PROFILE_HELP = "~/.databrickscfg profile for --target databricks (else DATABRICKS_HOST/DATABRICKS_TOKEN)"
@@ -33,10 +32,10 @@ def _write(line: str) -> None:
     print(line, flush=True)
 
 
-def _run(action: Callable[[], T]) -> T:
+def _run(action: Callable[[], object]) -> None:
     """Run a task's action; a UserError becomes one line and exit code 1, Ctrl-C exit code 130."""
     try:
-        return action()
+        action()
     except UserError as error:
         raise Exit(f"error: {error}", code=1) from None
     except KeyboardInterrupt:
