@@ -14,4 +14,5 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
   echo "$wanted" > "$stamp"
 fi
-exec .venv/bin/invoke "${@:-demo}"
+export PATH="$PWD/.venv/bin:$PATH"
+exec invoke "${@:-demo}"

@@ -45,8 +45,8 @@ def demo(c, developers="kyle,joe", fresh=False):
             shutil.rmtree(project / folder, ignore_errors=True)
     print(f"baked {project}")
     with c.cd(str(project)):
-        c.run("invoke ci --target local --build-id demo --branch main", pty=False)
-        c.run("invoke pipeline --target local --branch demo", pty=False)
+        c.run(f"{sys.executable} -m invoke ci --target local --build-id demo --branch main", pty=False)
+        c.run(f"{sys.executable} -m invoke pipeline --target local --branch demo", pty=False)
 
 
 @task(help={"k": "only tests matching this pytest -k expression"})
