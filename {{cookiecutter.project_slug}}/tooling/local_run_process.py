@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import signal
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,31 @@ def display(obj: Any, *args: Any, **kwargs: Any) -> None:
         print(obj)
 
 
+class NotebookTimeout(Exception):
+    """A notebook started by ``dbutils.notebook.run`` outlived its timeout."""
+
+
+@contextlib.contextmanager
+def notebook_timeout(path: str, seconds: int) -> Iterator[None]:
+    """Interrupt the body after ``seconds`` (0: no limit), as Databricks does for ``dbutils.notebook.run``."""
+    if seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise NotebookTimeout(f"notebook {path} timed out after {seconds} s")
+
+    previous_handler = signal.signal(signal.SIGALRM, expire)
+    previous_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay:
+            signal.setitimer(signal.ITIMER_REAL, previous_delay)
+
+
 class LocalRun:
     """Executes one run's notebook with the run's record kept up to date."""
 
@@ -109,10 +135,11 @@ class LocalRun:
 
         def run_child(path: str, timeout_seconds: int, arguments: Mapping[str, str]) -> str:
             child = resolve_relative(posixpath.dirname(notebook_path), path)
-            try:
-                self.executor.run(child, self.namespace(arguments, child))
-            except NotebookExit as done:
-                return done.value
+            with notebook_timeout(child, timeout_seconds):
+                try:
+                    self.executor.run(child, self.namespace(arguments, child))
+                except NotebookExit as done:
+                    return done.value
             return ""
 
         dbutils = LocalDbutils(parameters, self.secrets, self.fs, run_child)
