@@ -28,7 +28,6 @@ REQUIRED_INPUTS = {
     "DownloadPipelineArtifact@2": {"artifactName", "targetPath"},
 }
 MACRO = re.compile(r"\$\(([A-Za-z_][\w.]*)\)")
-INSTALL = "pip install -r "
 
 
 @dataclass
@@ -88,8 +87,6 @@ class Agent:
 
     def _script(self, step: dict[str, Any], secrets: dict[str, str], sources: Path) -> StepResult:
         command = self.expand(step["script"], secrets)
-        if INSTALL in command:
-            command = command.replace(INSTALL, "pip install --dry-run --no-index -r ")
         result = subprocess.run(["bash", "-c", command], cwd=sources, capture_output=True, text=True, check=False,
                                 env=self.environment(step.get("env") or {}, secrets, sources), timeout=600)
         return StepResult(step.get("displayName", command), result.returncode, result.stdout, result.stderr)
@@ -136,12 +133,13 @@ def condition_holds(condition: str, variables: dict[str, str], previous_succeede
     return bool(eval(expression, {"__builtins__": {}}, functions))  # noqa: S307 - the template's own YAML
 
 
-def base_environment(home: Path) -> dict[str, str]:
-    """The agent's own environment: this venv first on PATH, no Databricks settings of the machine."""
+def base_environment(home: Path, python_bin: Path) -> dict[str, str]:
+    """The agent's own environment: its venv first on PATH, no Databricks settings of the machine."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DATABRICKS_", "ARM_", "BUILD_", "GITHUB_", "MLFLOW_", "PYTEST_"))}
     config = home / ".databrickscfg"
     config.write_text("")
-    env.update({"PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", "HOME": str(home),
+    env.pop("VIRTUAL_ENV", None)
+    env.update({"PATH": f"{python_bin}{os.pathsep}{env.get('PATH', '')}", "HOME": str(home),
                 "DATABRICKS_CONFIG_FILE": str(config), "TF_BUILD": "True"})
     return env

@@ -2,9 +2,10 @@
 
 The pipeline is executed by ``pipeline_agent``: each job in a fresh clone of a baked project, the
 predefined variables set as Azure sets them, Databricks pointed at the project's own fake REST server
-(its ``tests/fake_databricks.py``), MLflow at a sqlite store. The agent's Python is this venv: a fresh
-venv per job would download the pinned requirements (about a gigabyte) each time, so the install step
-runs as ``pip install --dry-run --no-index``, which proves the pins resolve from this venv offline. The
+(its ``tests/fake_databricks.py``), MLflow at a sqlite store. The agent's Python is a fresh, empty
+virtual environment made for this module: the first job's "Install dependencies" step really installs
+the project's pinned requirements into it (pip's cache spares the downloads after the first time), and
+the later jobs' install steps find them there, as a self-hosted agent with a warm cache would. The
 unit-test step runs with ``PYTEST_ADDOPTS`` selecting a few fast modules: the full generated suite runs
 in ``test_generated_project`` and ``test_pipeline``; here the step's command, its JUnit XML and its
 coverage report are what is proven.
@@ -168,7 +169,15 @@ def fake(origin: Path) -> Iterator[Any]:
         yield server
 
 
-def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any]) -> Agent:
+@pytest.fixture(scope="module")
+def agent_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin folder of a fresh, empty virtual environment for the agent's steps."""
+    venv = tmp_path_factory.mktemp("agent-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    return venv / "bin"
+
+
+def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any], python_bin: Path) -> Agent:
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=origin, capture_output=True, text=True,
                          check=True).stdout.strip()
     branch = release_branch(origin)
@@ -180,7 +189,7 @@ def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any]) ->
     }
     home = work / "home"
     home.mkdir(parents=True, exist_ok=True)
-    env = {**base_environment(home), "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+    env = {**base_environment(home, python_bin), "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
     return Agent(origin, work, predefined, {key: str(value) for key, value in azure["variables"].items()}, env,
                  pytest_addopts=UNIT_TESTS_SUBSET)
 
@@ -204,8 +213,8 @@ def service_principal(fake: Any) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pipeline_run(origin: Path, azure: dict[str, Any], fake: Any, service_principal: dict[str, str],
-                 tmp_path_factory: pytest.TempPathFactory) -> tuple[Agent, dict[str, list]]:
-    agent = agent_for(origin, tmp_path_factory.mktemp("agent"), "301", azure)
+                 tmp_path_factory: pytest.TempPathFactory, agent_python: Path) -> tuple[Agent, dict[str, list]]:
+    agent = agent_for(origin, tmp_path_factory.mktemp("agent"), "301", azure, agent_python)
     results = {}
     for stage in ("Test", "Integration", "Deploy"):
         results[stage] = run_stage(agent, azure, stage, service_principal)
@@ -252,14 +261,15 @@ def test_deploy_wrote_master_and_libraries_and_recorded_it(pipeline_run, fake: A
     assert params["host"] == fake.host and record.data.tags["result"] == "succeeded"
 
 
-def test_failing_training_turns_integration_red(origin: Path, azure: dict[str, Any], fake: Any, tmp_path: Path) -> None:
+def test_failing_training_turns_integration_red(origin: Path, azure: dict[str, Any], fake: Any, tmp_path: Path,
+                                                agent_python: Path) -> None:
     """With a PAT in the group instead of the service principal (the documented fallback)."""
     from fake_databricks import RunScript
 
     fake.script_run(f"{ROOT}/CI/302-master/ModelTraining", RunScript(
         result_state="FAILED", error="AssertionError: model MAE is 1.31x the seasonal naive forecast's",
         error_trace="Traceback ...\nAssertionError: model MAE is 1.31x"))
-    agent = agent_for(origin, tmp_path, "302", azure)
+    agent = agent_for(origin, tmp_path, "302", azure, agent_python)
     results = run_stage(agent, azure, "Integration", {"DATABRICKS_HOST": fake.host, "DATABRICKS_TOKEN": fake.token})
     (failed,) = [result for result in results if result.returncode]
     assert failed.name.startswith("ModelTraining") and "TERMINATED/FAILED" in failed.stderr
@@ -269,14 +279,14 @@ def test_failing_training_turns_integration_red(origin: Path, azure: dict[str, A
 
 def test_rollback_redeploys_the_earlier_commit_and_is_recorded(
     pipeline_run, origin: Path, azure: dict[str, Any], fake: Any, service_principal: dict[str, str],
-    tmp_path: Path,
+    tmp_path: Path, agent_python: Path,
 ) -> None:
     agent, _results = pipeline_run
     first = agent.predefined["Build.SourceVersion"]
     training = origin / "forecasting" / "ModelTraining.py"
     training.write_text(training.read_text() + "\nprint('second release')\n")
     commit(origin, "second release")
-    second_agent = agent_for(origin, tmp_path, "303", azure)
+    second_agent = agent_for(origin, tmp_path, "303", azure, agent_python)
     second_agent.base_env["MLFLOW_TRACKING_URI"] = agent.base_env["MLFLOW_TRACKING_URI"]
     for stage in ("Test", "Deploy"):
         assert failures(run_stage(second_agent, azure, stage, service_principal)) == []
