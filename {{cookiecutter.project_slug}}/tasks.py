@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from invoke import Context, Exit, task
 
 from tooling.errors import UserError
-from tooling.layout import branch_folder, check_branch, master_folder
+from tooling.layout import check_branch, notebook_folder
 from tooling.operations import CiRequest
 from tooling.settings import Settings, load_settings
 
@@ -198,8 +198,7 @@ def run(c, notebook="", branch="", param=None, target="", profile=""):
     def action() -> None:
         settings = _settings(c)
         chosen = branch or current_branch(PROJECT_DIR)
-        folder = branch_folder(settings.workspace_root, chosen) if chosen != settings.release_branch else (
-            master_folder(settings.workspace_root))
+        folder = notebook_folder(settings.workspace_root, chosen, settings.release_branch)
         pairs = [item.partition("=") for item in param or []]
         if any(not sep or not name for name, sep, _ in pairs):
             raise UserError("--param takes name=value")

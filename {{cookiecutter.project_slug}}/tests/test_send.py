@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tooling.errors import UserError
-from tooling.layout import branch_folder, ci_folder, libraries_folder
+from tooling.layout import branch_folder, ci_folder, libraries_folder, notebook_folder
 from tooling.sync import Snapshot, check_config, collect_package, send, set_environment_notebook, with_set_environment
 from tooling.workspace import LocalWorkspace, ObjectKind
 
@@ -74,3 +74,8 @@ def test_folders_follow_the_workspace_layout() -> None:
     assert ci_folder("/P", "49", "master") == "/P/CI/49-master"
     assert libraries_folder("/P", "master", "master") == "/P/libraries"
     assert libraries_folder("/P", "BI-4811", "master") == "/P/BI-4811/libraries"
+
+
+def test_the_release_branch_runs_from_master_and_others_from_their_folder() -> None:
+    assert notebook_folder("/P", "master", "master") == "/P/master"
+    assert notebook_folder("/P", "BI-4811", "master") == "/P/BI-4811"

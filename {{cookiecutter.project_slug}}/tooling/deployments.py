@@ -19,7 +19,7 @@ from .environments import Environment, check_approvals, check_host, environment_
 from .errors import UserError
 from .git_source import checked_out, is_ancestor, resolve_commit, uncommitted
 from .layout import check_branch, libraries_folder, master_folder
-from .operations import build, built_artifact, send_folder
+from .operations import build, built_artifact, send_folder, upload_library
 from .settings import Settings
 from .sync import check_config, collect_package, set_environment_notebook
 from .targets import LibraryStore
@@ -166,8 +166,7 @@ def deploy_environment(settings: Settings, environments: Mapping[str, Any], requ
             log.log(run_id, {"library_version": library_version(artifact), "library_artifact": artifact.name})
             folder = libraries_folder(environment.workspace_root, environment.release_branch,
                                       environment.release_branch)
-            library = destination.libraries.upload(folder, artifact.name, artifact.read_bytes())
-            write(f"deployed {artifact.name} -> {library}")
+            upload_library(destination.libraries, artifact, folder, write)
             log.log(run_id, {"notebook_folder": destination.deliver(source, write)})
     except BaseException as error:  # noqa: BLE001 - recorded as failed, then raised as it came
         log.finish(run_id, str(error) or type(error).__name__)

@@ -51,3 +51,10 @@ def libraries_folder(root: str, branch: str, release_branch: str) -> str:
     if branch == release_branch:
         return join(root, LIBRARIES)
     return join(branch_folder(root, branch), LIBRARIES)
+
+
+def notebook_folder(root: str, branch: str, release_branch: str) -> str:
+    """Where ``branch``'s notebooks live: master/ for the release branch, else the branch's own folder."""
+    if branch == release_branch:
+        return master_folder(root)
+    return branch_folder(root, branch)

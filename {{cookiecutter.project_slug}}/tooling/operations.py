@@ -17,7 +17,7 @@ from .progress import RunProgress
 from .runs import RunOutput, RunRequest, RunStatus, RunTimeout, wait_for_run
 from .settings import Settings
 from .sync import SendReport, check_config, collect_package, send, set_environment_notebook, with_set_environment
-from .targets import Target
+from .targets import LibraryStore, Target
 from .workspace import NOTEBOOK_HEADER
 
 Write = Callable[[str], None]
@@ -77,12 +77,12 @@ def deploy(target: Target, settings: Settings, branch: str, artifact: Path | Non
     """Put the built library in the libraries folder of ``branch`` (production's only for the release branch)."""
     folder = libraries_folder(settings.workspace_root, check_branch(branch, allow_reserved=True),
                               settings.release_branch)
-    return upload_library(target, artifact or built_artifact(settings), folder, write)
+    return upload_library(target.libraries, artifact or built_artifact(settings), folder, write)
 
 
-def upload_library(target: Target, artifact: Path, folder: str, write: Write) -> str:
-    """Put ``artifact`` in the libraries ``folder`` of the target's library store; return its run path."""
-    path = target.libraries.upload(folder, artifact.name, artifact.read_bytes())
+def upload_library(libraries: LibraryStore, artifact: Path, folder: str, write: Write) -> str:
+    """Put ``artifact`` in the libraries ``folder`` of a library store; return the path runs install it from."""
+    path = libraries.upload(folder, artifact.name, artifact.read_bytes())
     write(f"deployed {artifact.name} -> {path}")
     return path
 
@@ -179,7 +179,7 @@ def ci(target: Target, settings: Settings, request: CiRequest, write: Write) -> 
         unit_tests(settings.project_dir, write)
     write(f"send to {folder}:")
     send_folder(target, settings, folder, ci_set_environment(settings), full=False, write=write)
-    path = upload_library(target, build(settings, write), join(folder, "libraries"), write)
+    path = upload_library(target.libraries, build(settings, write), join(folder, "libraries"), write)
     run_notebook(target, settings, folder, settings.training_notebook,
                  f"CI-{request.build_id}-{request.branch}", {}, [path], write)
 
@@ -202,9 +202,7 @@ def ci_via_repos(settings: Settings, request: CiRequest, profile: str | None, ke
         unit_tests(settings.project_dir, write)
     target = databricks_target(settings, profile)
     folder = ci_folder(settings.workspace_root, request.build_id, request.branch)
-    artifact = build(settings, write)
-    library = target.libraries.upload(join(folder, "libraries"), artifact.name, artifact.read_bytes())
-    write(f"deployed {artifact.name} -> {library}")
+    library = upload_library(target.libraries, build(settings, write), join(folder, "libraries"), write)
     plan = RepoRun(
         url=url,
         branch=request.branch,
@@ -255,7 +253,7 @@ LIFE_CYCLE = ("ModelTraining", "ModelEvaluation", "BatchScoring")
 def pipeline(target: Target, settings: Settings, branch: str, config: str | None, write: Write) -> None:
     """Send the branch, deploy its library, then train, evaluate (promote only a clear winner) and score."""
     send_branch(target, settings, branch, config, full=False, write=write)
-    library = upload_library(target, build(settings, write),
+    library = upload_library(target.libraries, build(settings, write),
                              libraries_folder(settings.workspace_root, branch, settings.release_branch), write)
     folder = branch_folder(settings.workspace_root, branch)
     for notebook in LIFE_CYCLE:
