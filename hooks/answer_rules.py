@@ -1,14 +1,21 @@
-"""Rules for cookiecutter answers, kept apart from the hook scripts so tests can import them."""
+"""Rules for cookiecutter answers, kept apart from the hook scripts so tests can import them.
+
+The variables and their choices are read from ``cookiecutter.json``, the one place they are kept; this
+module holds only what the generated project adds (names it already uses, a path's shape).
+"""
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
+TEMPLATE_VARIABLES = Path(__file__).resolve().parents[1] / "cookiecutter.json"
 TOOLING_PACKAGE = "tooling"
+PROJECT_FOLDERS = frozenset({TOOLING_PACKAGE, "tests", "scripts", "src", "conf"})
 RESERVED_DEVELOPERS = frozenset({"ci", "production"})
-CI_PROVIDERS = ("azure-pipelines", "github-actions")
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
 _SLUG = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -19,6 +26,20 @@ _WORKSPACE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 class AnswerError(ValueError):
     """An answer that cannot make a working project."""
+
+
+def template_variables() -> dict[str, object]:
+    """The questions cookiecutter asks (private ``_`` keys left out), with their defaults or choices."""
+    variables = json.loads(TEMPLATE_VARIABLES.read_text())
+    return {key: value for key, value in variables.items() if not key.startswith("_")}
+
+
+def choices(key: str) -> list[str]:
+    """The choices ``cookiecutter.json`` offers for ``key``."""
+    options = template_variables()[key]
+    if not isinstance(options, list):
+        raise KeyError(f"{key} is not a choice variable of cookiecutter.json")
+    return [str(option) for option in options]
 
 
 def parse_developers(value: str) -> list[str]:
@@ -59,8 +80,8 @@ def _check_workspace_root(value: str) -> None:
 
 def validate(answers: Mapping[str, object]) -> None:
     """Raise AnswerError with one clear line for the first answer that cannot work."""
-    for key in ("project_name", "project_slug", "notebooks_package", "library_name", "workspace_root",
-                "developers", "python_version", "library_format", "ci_provider"):
+    variables = template_variables()
+    for key in variables:
         if not isinstance(answers.get(key), str):
             raise AnswerError(f"{key}: an answer is required")
     name = str(answers["project_name"])
@@ -77,13 +98,10 @@ def validate(answers: Mapping[str, object]) -> None:
     if notebooks == library:
         raise AnswerError(f"library_name: {library!r} is also the notebooks_package; pick two names")
     for key, value in (("notebooks_package", notebooks), ("library_name", library)):
-        if value in {TOOLING_PACKAGE, "tests", "scripts", "src", "conf"}:
+        if value in PROJECT_FOLDERS:
             raise AnswerError(f"{key}: {value!r} is a folder the project already has; pick another name")
     _check_workspace_root(str(answers["workspace_root"]))
     parse_developers(str(answers["developers"]))
-    if answers["python_version"] not in {"3.11", "3.12"}:
-        raise AnswerError(f"python_version: {answers['python_version']!r} must be 3.11 or 3.12")
-    if answers["library_format"] not in {"wheel", "egg"}:
-        raise AnswerError(f"library_format: {answers['library_format']!r} must be wheel or egg")
-    if answers["ci_provider"] not in CI_PROVIDERS:
-        raise AnswerError(f"ci_provider: {answers['ci_provider']!r} must be one of: {', '.join(CI_PROVIDERS)}")
+    for key, options in variables.items():
+        if isinstance(options, list) and answers[key] not in options:
+            raise AnswerError(f"{key}: {answers[key]!r} must be one of: {', '.join(map(str, options))}")

@@ -1,14 +1,11 @@
-"""Write one config per developer and save the answers in the project."""
+"""Write one config per developer, keep the chosen CI provider's files and save the answers."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
-# A relative template path is relative to where cookiecutter was started, which PWD still names.
-sys.path.insert(0, str(Path(os.environ.get("PWD", "."), ANSWERS["_repo_dir"]) / "hooks"))
+sys.path.insert(0, json.loads({{ hooks_dir | tojson | tojson }}))
 
 from project_layout import finish_project
 
-finish_project(Path.cwd(), ANSWERS)
+finish_project(Path.cwd(), json.loads({{ cookiecutter | tojson | tojson }}))

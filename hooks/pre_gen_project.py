@@ -1,18 +1,18 @@
-"""Refuse answers that cannot make a working project: one clear line, non-zero exit, nothing left on disk."""
+"""Refuse answers that cannot make a working project: one clear line, non-zero exit.
+
+The answers were checked before any folder was made (``check_answers`` in ``cookiecutter.json``); this
+checks again those that skipped the questions, such as an edited replay file.
+"""
 
 import json
-import os
 import sys
-from pathlib import Path
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
-# A relative template path is relative to where cookiecutter was started, which PWD still names.
-sys.path.insert(0, str(Path(os.environ.get("PWD", "."), ANSWERS["_repo_dir"]) / "hooks"))
+sys.path.insert(0, json.loads({{ hooks_dir | tojson | tojson }}))
 
 from answer_rules import AnswerError, validate
 
 try:
-    validate(ANSWERS)
+    validate(json.loads({{ cookiecutter | tojson | tojson }}))
 except AnswerError as error:
     print(f"error: {error}", file=sys.stderr)
     sys.exit(1)

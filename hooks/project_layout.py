@@ -7,11 +7,11 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from answer_rules import CI_PROVIDERS, parse_developers
+from answer_rules import choices, parse_developers
 
 DEVELOPER_TEMPLATE = "conf/developer_config.py"
 PLACEHOLDER = "DEVELOPER_NAME"
-MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout"})
+# The files each ci_provider choice of cookiecutter.json owns (a test checks every choice has an entry).
 CI_PROVIDER_FILES = {"azure-pipelines": ("azure-pipelines.yml",), "github-actions": (".github",)}
 
 
@@ -30,8 +30,9 @@ def write_developer_configs(notebooks_dir: Path, developers: list[str]) -> list[
 
 def prune_ci_provider(project_dir: Path, provider: str) -> list[Path]:
     """Keep only the chosen CI provider's pipeline files; return what was removed."""
-    if provider not in CI_PROVIDERS:
-        raise ValueError(f"ci_provider {provider!r} is not one of {CI_PROVIDERS}")
+    options = choices("ci_provider")
+    if provider not in options:
+        raise ValueError(f"ci_provider {provider!r} is not one of {options}")
     removed = []
     for other, names in CI_PROVIDER_FILES.items():
         if other == provider:
@@ -47,8 +48,13 @@ def prune_ci_provider(project_dir: Path, provider: str) -> list[Path]:
 
 
 def saved_answers(answers: Mapping[str, object]) -> dict[str, object]:
-    """The answers worth keeping for a later regeneration: no machine-specific paths."""
-    return {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
+    """The answers to the questions, for a later regeneration or ``cruft link --extra-context``.
+
+    Private keys are left out: they hold machine paths (``_output_dir``, ``_repo_dir``, a local
+    ``_template``), cruft's ``_commit`` (which would change this file on every update) and the template's
+    own settings, which a newer template must be free to change.
+    """
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
 
 
 def finish_project(project_dir: Path, answers: Mapping[str, object]) -> None:
