@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from invoke import Exit, task
 
-TEMPLATE_DIR = Path(__file__).resolve().parent
+from bakery import TEMPLATE_DIR, BakeError
+from bakery import bake as bake_template
+
 DEMO_DIR = TEMPLATE_DIR / "out"
 
 
 def bake_project(output_dir: Path, answers: dict[str, str]) -> Path:
-    """Bake the template non-interactively into ``output_dir`` and return the project folder."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "cookiecutter", "--no-input", "--overwrite-if-exists", "-o", str(output_dir),
-               str(TEMPLATE_DIR), *(f"{key}={value}" for key, value in answers.items())]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise Exit(f"bake failed:\n{result.stderr.strip()}", code=1)
-    defaults = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-    name = answers.get("project_name", defaults["project_name"])
-    return output_dir / answers.get("project_slug", name.lower().replace(" ", "-"))
+    """Bake (refreshing an earlier bake there); cookiecutter's refusal becomes the task's one-line error."""
+    try:
+        return bake_template(output_dir, answers, overwrite=True)
+    except BakeError as error:
+        raise Exit(f"bake failed:\n{error}", code=1) from None
 
 
 @task(help={"answer": "a cookiecutter answer key=value; repeat for more", "output": "folder to bake into"},
       iterable=["answer"])
 def bake(c, answer=None, output=str(DEMO_DIR)):
     """Bake a project from this template without prompts."""
-    pairs = dict(item.split("=", 1) for item in answer or [])
-    print(bake_project(Path(output), pairs))
+    pairs = [item.partition("=") for item in answer or []]
+    if any(not sep or not key for key, sep, _ in pairs):
+        raise Exit("error: --answer takes key=value", code=1)
+    print(bake_project(Path(output), {key: value for key, _, value in pairs}))
 
 
 @task(help={"developers": "developers of the demo project", "fresh": "delete the demo's local workspace, runs and"
@@ -59,4 +56,4 @@ def test(c, k=""):
 @task
 def lint(c):
     """Lint the template's own code (the generated project is linted by the tests, after a bake)."""
-    c.run(f"{sys.executable} -m ruff check tasks.py hooks tests benchmarks")
+    c.run(f"{sys.executable} -m ruff check tasks.py bakery.py hooks tests benchmarks")

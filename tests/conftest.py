@@ -10,7 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bakery import MATRIX, Bake, bake
+from matrix import MATRIX, Bake
+
+from bakery import bake
+
+RUN_LEFTOVERS = (".workspace", ".runs", ".mlflow", ".mlops", "dist", "build", "*.egg-info", "test-results.xml",
+                 "coverage.xml", ".pytest_cache", "__pycache__")
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +56,7 @@ def invoke_in() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 @pytest.fixture
 def project_copy(project: Path, tmp_path: Path) -> Path:
-    """A throwaway copy of the default project, for tests that change it."""
+    """A throwaway copy of the default project as baked, without what other tests' runs left in it."""
     copy = tmp_path / project.name
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".workspace", ".runs", ".mlflow", "dist"))
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(*RUN_LEFTOVERS))
     return copy

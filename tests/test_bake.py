@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bakery import MATRIX, Bake
+from matrix import MATRIX, Bake
 
 CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache"}
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")

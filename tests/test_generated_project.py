@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bakery import MATRIX
+from matrix import MATRIX
 
 ROOT = "/Projects/DemandForecasting"
 TASKS = ("send", "build", "deploy", "deployments", "ci", "run", "pipeline", "clean", "mlflow-ui", "test", "lint")

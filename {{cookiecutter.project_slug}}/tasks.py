@@ -1,51 +1,54 @@
-"""Project tasks: `invoke --list` to see them, `invoke <task> --help` for their arguments."""
+"""Project tasks: `invoke --list` to see them, `invoke <task> --help` for their arguments.
+
+Each task parses its arguments and calls one function of tooling.commands; settings come from invoke's
+configuration (invoke.yaml, with your git-ignored invoke.local.yaml over it).
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NoReturn
 
 from invoke import Context, Exit, task
 
+from tooling.commands.progress import Console
 from tooling.errors import UserError
-from tooling.layout import check_branch, notebook_folder
-from tooling.operations import CiRequest
-from tooling.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from tooling.targets import Target
+from tooling.settings import Settings, load_settings, local_overrides
 
 PROJECT_DIR = Path(__file__).resolve().parent
+if local_overrides(PROJECT_DIR):
+    # invoke loads its runtime config file after this module: -f or an exported variable still win.
+    os.environ.setdefault("INVOKE_RUNTIME_CONFIG", local_overrides(PROJECT_DIR) or "")
+
 TARGET_HELP = "local (a folder, PySpark local mode, local MLflow) or databricks; default from invoke.yaml"
 PROFILE_HELP = "~/.databrickscfg profile for --target databricks (else DATABRICKS_HOST/DATABRICKS_TOKEN)"
+ENV_HELP = "environment of mlops.environments in invoke.yaml, e.g. production (see docs/cicd.md)"
 
 
 def _settings(c: Context) -> Settings:
     return load_settings(PROJECT_DIR, c.config)
 
 
-def _write(line: str) -> None:
-    print(line, flush=True)
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
 
 
-def _run(action: Callable[[], object]) -> None:
-    """Run a task's action; a UserError becomes one line and exit code 1, Ctrl-C exit code 130."""
+def _run(action: Callable[[Console], object]) -> None:
+    """Run a task's action with a console to print to; a UserError becomes one line and exit code 1, Ctrl-C or
+    SIGTERM (a cancelled pipeline job) exit code 130 after what the action started was stopped."""
+    console = Console()
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        action()
+        action(console)
     except UserError as error:
+        console.end_status()
         raise Exit(f"error: {error}", code=1) from None
     except KeyboardInterrupt:
-        raise Exit("interrupted; the run was cancelled", code=130) from None
-
-
-def _target(c: Context, target: str | None, profile: str | None) -> Target:
-    from tooling.targets import open_target
-
-    return open_target(_settings(c), target, profile)
+        console.end_status()
+        raise Exit("interrupted; anything started was stopped", code=130) from None
 
 
 @task(help={
@@ -57,23 +60,18 @@ def _target(c: Context, target: str | None, profile: str | None) -> Target:
 })
 def send(c, branch="", config="", full=False, target="", profile=""):
     """Send the notebooks to <workspace_root>/<branch>/ with set_environment pointing at your config."""
-    from tooling.operations import current_branch, send_branch
+    from tooling.commands.send import send as send_notebooks
 
-    _run(lambda: send_branch(
-        _target(c, target or None, profile or None), _settings(c),
-        check_branch(branch or current_branch(PROJECT_DIR)), config or None, full=full, write=_write,
-    ))
+    _run(lambda out: send_notebooks(_settings(c), branch, config or None, out, full=full, target=target or None,
+                                profile=profile or None))
 
 
 @task
 def build(c):
     """Build the ML library into dist/ as a wheel (or an egg, as the project was baked)."""
-    from tooling.operations import build as build_library
+    from tooling.commands.build import build as build_library
 
-    _run(lambda: build_library(_settings(c), _write))
-
-
-ENV_HELP = "environment of mlops.environments in invoke.yaml, e.g. production (see docs/cicd.md)"
+    _run(lambda out: build_library(_settings(c), out))
 
 
 @task(help={
@@ -92,39 +90,12 @@ ENV_HELP = "environment of mlops.environments in invoke.yaml, e.g. production (s
 def deploy(c, branch="", env="", sha="", via="files", note="", force=False, prebuilt=False, build_id="", target="",
            profile=""):
     """Deploy the built library (from the release branch, the notebooks to master/ too); --env: a recorded release."""
-    from tooling.operations import current_branch, master_send
-    from tooling.operations import deploy as deploy_library
+    from tooling.commands.deploy import deploy as deploy_library
+    from tooling.commands.release import DeployRequest
 
-    def release_branch_checked_out() -> str:
-        """The branch a release comes from; "" when git cannot tell (a detached checkout), which --sha allows."""
-        try:
-            return (branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or os.environ.get("GITHUB_REF_NAME")
-                    or current_branch(PROJECT_DIR))
-        except UserError:
-            return ""
-
-    def release() -> None:
-        from tooling.deployments import DeployRequest, deploy_environment
-        from tooling.environments import environments_table
-
-        request = DeployRequest(
-            environment=env, branch=release_branch_checked_out(), sha=sha or None, via=via, note=note, force=force,
-            prebuilt=prebuilt, build_id=build_id or os.environ.get("BUILD_BUILDID") or os.environ.get(
-                "GITHUB_RUN_ID") or "", target=target or None, profile=profile or None,
-        )
-        deploy_environment(_settings(c), environments_table(PROJECT_DIR, c.config), request, _write)
-
-    def action() -> None:
-        if sha or note or force or prebuilt or build_id or via != "files":
-            raise UserError("--sha, --via, --note, --force, --prebuilt and --build-id go with --env")
-        settings = _settings(c)
-        chosen = branch or current_branch(PROJECT_DIR)
-        chosen_target = _target(c, target or None, profile or None)
-        deploy_library(chosen_target, settings, chosen, None, _write)
-        if chosen == settings.release_branch:
-            master_send(chosen_target, settings, _write)
-
-    _run(release if env else action)
+    request = DeployRequest(environment=env, branch=branch, build_id=build_id, sha=sha or None, via=via, note=note,
+                            force=force, prebuilt=prebuilt, target=target or None, profile=profile or None)
+    _run(lambda out: deploy_library(_settings(c), request, out))
 
 
 @task(help={
@@ -135,16 +106,14 @@ def deploy(c, branch="", env="", sha="", via="files", note="", force=False, preb
 })
 def deployments(c, env="production", limit=20, target="", profile=""):
     """List an environment's deployments (recorded in MLflow) as a table."""
-    from tooling.deployments import deployments as history
-    from tooling.environments import environments_table
+    from tooling.commands.release import deployments as history
 
-    _run(lambda: _write(history(_settings(c), environments_table(PROJECT_DIR, c.config), env, target or None,
-                                profile or None, limit)))
+    _run(lambda out: out(history(_settings(c), env, limit, target=target or None, profile=profile or None)))
 
 
 @task(help={
-    "build_id": "CI build number (default: $BUILD_BUILDID, else 'local')",
-    "branch": "branch being built (default: $BUILD_SOURCEBRANCHNAME, else the current git branch)",
+    "build_id": "CI build number (default: $BUILD_BUILDID, $GITHUB_RUN_ID, else 'local')",
+    "branch": "branch being built (default: $BUILD_SOURCEBRANCHNAME, $GITHUB_REF_NAME, else the git branch)",
     "skip_tests": "do not run the unit tests first",
     "via": "files (send the notebooks to CI/<build>-<branch>/) or repos (a temporary Databricks Repo at the branch)",
     "keep": "with --via repos: keep the temporary repo afterwards",
@@ -155,33 +124,12 @@ def deployments(c, env="production", limit=20, target="", profile=""):
 def ci(c, build_id="", branch="", skip_tests=False, via="files", keep=False, run_tests=False, target="",
        profile=""):
     """Unit tests, then send to CI/<build>-<branch>/, build and deploy the library there, run ModelTraining."""
-    from tooling.operations import ci as run_ci
-    from tooling.operations import ci_via_repos, current_branch
+    from tooling.commands.ci import CiOptions
+    from tooling.commands.ci import ci as run_ci
 
-    def action() -> None:
-        request = CiRequest(
-            build_id=build_id or os.environ.get("BUILD_BUILDID") or "local",
-            branch=branch or os.environ.get("BUILD_SOURCEBRANCHNAME") or current_branch(PROJECT_DIR),
-            skip_tests=skip_tests,
-        )
-        settings = _settings(c)
-        if via == "repos":
-            if run_tests:
-                raise UserError("--run-tests goes with --via files (RunTests runs in the CI folder)")
-            if (target or settings.target) != "databricks":
-                raise UserError("--via repos needs --target databricks (Repos exist only in a workspace)")
-            ci_via_repos(settings, request, profile or None, keep, _write)
-        elif via == "files":
-            chosen_target = _target(c, target or None, profile or None)
-            run_ci(chosen_target, settings, request, _write)
-            if run_tests:
-                from tooling.test_runs import run_integration_tests
-
-                run_integration_tests(chosen_target, settings, request, _write)
-        else:
-            raise UserError(f"--via {via!r}: choose files or repos")
-
-    _run(action)
+    options = CiOptions(build_id=build_id, branch=branch, skip_tests=skip_tests, via=via, keep=keep,
+                        run_tests=run_tests, target=target or None, profile=profile or None)
+    _run(lambda out: run_ci(_settings(c), options, out))
 
 
 @task(help={
@@ -193,22 +141,12 @@ def ci(c, build_id="", branch="", skip_tests=False, via="files", keep=False, run
 }, iterable=["param"])
 def run(c, notebook="", branch="", param=None, target="", profile=""):
     """Run one notebook of a sent folder as a one-time run and wait for it."""
-    from tooling.operations import branch_libraries, current_branch, run_notebook
+    from tooling.commands.run import RunOptions
+    from tooling.commands.run import run as run_one
 
-    def action() -> None:
-        settings = _settings(c)
-        chosen = branch or current_branch(PROJECT_DIR)
-        folder = notebook_folder(settings.workspace_root, chosen, settings.release_branch)
-        pairs = [item.partition("=") for item in param or []]
-        if any(not sep or not name for name, sep, _ in pairs):
-            raise UserError("--param takes name=value")
-        chosen_target = _target(c, target or None, profile or None)
-        name = notebook or settings.training_notebook
-        run_notebook(chosen_target, settings, folder, name, f"{chosen}-{name}",
-                     {key: value for key, _, value in pairs}, branch_libraries(chosen_target, settings, chosen),
-                     _write)
-
-    _run(action)
+    options = RunOptions(notebook=notebook, branch=branch, params=tuple(param or ()), target=target or None,
+                         profile=profile or None)
+    _run(lambda out: run_one(_settings(c), options, out))
 
 
 @task(help={
@@ -219,12 +157,11 @@ def run(c, notebook="", branch="", param=None, target="", profile=""):
 })
 def clean(c, branch="", ci_older_than_days=-1.0, target="", profile=""):
     """Remove a branch folder, and/or CI folders older than N days."""
-    from tooling.operations import clean as clean_workspace
+    from tooling.commands.clean import clean as clean_workspace
 
-    _run(lambda: clean_workspace(
-        _target(c, target or None, profile or None), _settings(c), branch or None,
-        None if ci_older_than_days < 0 else ci_older_than_days, _write,
-    ))
+    older_than = None if ci_older_than_days < 0 else ci_older_than_days
+    _run(lambda out: clean_workspace(_settings(c), branch or None, older_than, out, target=target or None,
+                                     profile=profile or None))
 
 
 @task(help={
@@ -235,33 +172,26 @@ def clean(c, branch="", ci_older_than_days=-1.0, target="", profile=""):
 })
 def pipeline(c, branch="", config="", target="", profile=""):
     """The model life cycle in a branch folder: send, deploy, then ModelTraining, ModelEvaluation, BatchScoring."""
-    from tooling.operations import current_branch
-    from tooling.operations import pipeline as run_pipeline
+    from tooling.commands.pipeline import pipeline as run_pipeline
 
-    _run(lambda: run_pipeline(
-        _target(c, target or None, profile or None), _settings(c),
-        check_branch(branch or current_branch(PROJECT_DIR)), config or None, _write,
-    ))
+    _run(lambda out: run_pipeline(_settings(c), branch, config or None, out, target=target or None,
+                              profile=profile or None))
 
 
 @task(help={"port": "port of the MLflow UI on 127.0.0.1"})
 def mlflow_ui(c, port=5000):
     """Serve the local MLflow store (runs, metrics, models) on http://127.0.0.1:<port>."""
-    settings = _settings(c)
-    store = settings.local.mlflow_dir
-    store.mkdir(parents=True, exist_ok=True)
-    print(f"MLflow UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
-    subprocess.run([sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-                    "--backend-store-uri", f"sqlite:///{store / 'mlflow.db'}",
-                    "--default-artifact-root", str(store / "mlruns")], check=False)
+    from tooling.commands.mlflow_ui import serve
+
+    _run(lambda out: serve(_settings(c), port, out))
 
 
 @task
 def test(c):
     """Run all tests, integration tests against a real MLflow server included (JUnit XML in test-results.xml)."""
-    from tooling.operations import unit_tests
+    from tooling.commands.unit_tests import unit_tests
 
-    _run(lambda: unit_tests(PROJECT_DIR, _write, integration=True))
+    _run(lambda out: unit_tests(PROJECT_DIR, out, integration=True))
 
 
 @task

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pyspark.sql import SparkSession
 
-pytest_plugins = ["mlflow_fixtures", "fake_databricks_fixtures"]
+pytest_plugins = ["mlflow_fixtures", "fake_databricks.fixtures"]
 SERVER_FIXTURES = {"mlflow_server"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from posixpath import join
 
 from .errors import UserError
@@ -21,12 +22,21 @@ def check_branch(branch: str, *, allow_reserved: bool = False) -> str:
             f"branch name {branch!r} cannot name a workspace folder: use letters, digits, '.', '_' and '-' "
             "(no '/', '..' or spaces)"
         )
-    if not allow_reserved and branch in RESERVED_FOLDERS:
+    if not allow_reserved and branch.casefold() in {name.casefold() for name in RESERVED_FOLDERS}:
         raise UserError(
             f"{branch!r} is a reserved folder ({', '.join(sorted(RESERVED_FOLDERS))}); "
             "only a deploy from the release branch writes master/"
         )
     return branch
+
+
+def check_notebook(name: str) -> str:
+    """A notebook named relative to its folder and inside it (``ModelTraining``, ``integration_tests/x``)."""
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts or "\\" in name:
+        raise UserError(f"notebook {name!r} must be a path inside the folder, such as ModelTraining "
+                        "(no leading '/', no '..')")
+    return str(path)
 
 
 def branch_folder(root: str, branch: str) -> str:

@@ -1,4 +1,8 @@
-"""Tooling settings as data: the ``mlops`` table of invoke.yaml, overlaid by a developer's invoke.local.yaml."""
+"""Tooling settings as data: the ``mlops`` table of invoke's configuration.
+
+invoke layers it: the project's invoke.yaml, then a developer's git-ignored invoke.local.yaml, which
+tasks.py names as invoke's runtime config file (``-f``/``INVOKE_RUNTIME_CONFIG`` still win).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .errors import UserError
 
@@ -41,6 +43,8 @@ class Settings:
     target: str
     local: LocalSettings
     databricks: Mapping[str, Any] = field(default_factory=dict)
+    environments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """``mlops.environments``: where ``invoke deploy --env NAME`` releases to."""
 
     @property
     def notebooks_dir(self) -> Path:
@@ -48,23 +52,9 @@ class Settings:
         return self.project_dir / self.notebooks_package
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def load_settings(project_dir: Path, config: Mapping[str, Any]) -> Settings:
-    """Build settings from the invoke config's ``mlops`` table and the optional local overrides file."""
+    """Build settings from the invoke config's ``mlops`` table (invoke.yaml with invoke.local.yaml over it)."""
     table: Mapping[str, Any] = config.get("mlops") or {}
-    overrides_file = project_dir / LOCAL_OVERRIDES
-    if overrides_file.is_file():
-        overrides = yaml.safe_load(overrides_file.read_text()) or {}
-        table = _merge(table, overrides.get("mlops") or {})
     try:
         local = table["local"]
         settings = Settings(
@@ -85,6 +75,7 @@ def load_settings(project_dir: Path, config: Mapping[str, Any]) -> Settings:
                 run_timeout_minutes=float(local.get("run_timeout_minutes", 25)),
             ),
             databricks=dict(table.get("databricks") or {}),
+            environments={name: dict(data or {}) for name, data in (table.get("environments") or {}).items()},
         )
     except KeyError as missing:
         raise UserError(f"invoke.yaml: the mlops table lacks {missing}") from None
@@ -97,3 +88,9 @@ def check_target(target: str) -> str:
     if target not in TARGETS:
         raise UserError(f"unknown target {target!r}; choose one of: {', '.join(TARGETS)}")
     return target
+
+
+def local_overrides(project_dir: Path) -> str | None:
+    """The developer's invoke.local.yaml, for invoke to load as its runtime config file, if there is one."""
+    file = project_dir / LOCAL_OVERRIDES
+    return str(file) if file.is_file() else None

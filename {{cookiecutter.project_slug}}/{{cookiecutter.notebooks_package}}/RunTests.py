@@ -18,7 +18,7 @@ dbutils.widgets.text("timeout_seconds", "900")
 
 # COMMAND ----------
 
-from {{ cookiecutter.library_name }}.test_tracking import log_test_results, raise_if_failed, run_test_notebooks, summary
+from {{ cookiecutter.library_name }}.notebook_test_results import log_test_results, raise_if_failed, run_test_notebooks, summary
 
 TEST_NOTEBOOKS = ["./integration_tests/test_sales_data", "./integration_tests/test_features"]
 

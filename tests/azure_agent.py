@@ -1,0 +1,123 @@
+"""Fixtures that run the generated Azure pipeline on an agent of our own, shared by the agent and release tests.
+
+The pipeline is executed by ``pipeline_agent``: each job in a fresh clone of a baked project, the
+predefined variables set as Azure sets them, Databricks pointed at the project's own fake REST server
+(its ``tests/fake_databricks/`` package), MLflow at a sqlite store. The agent's Python is a fresh, empty
+virtual environment made for this module: the first job's "Install dependencies" step really installs
+the project's pinned requirements into it (pip's cache spares the downloads after the first time), and
+the later jobs' install steps find them there, as a self-hosted agent with a warm cache would. The
+unit-test step runs with ``PYTEST_ADDOPTS`` selecting a few fast modules: the full generated suite runs
+in ``test_generated_project`` and ``test_pipeline``; here the step's command, its JUnit XML and its
+coverage report are what is proven.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from matrix import MATRIX, Bake
+from mlflow.tracking import MlflowClient
+from pipeline_agent import Agent, base_environment, job_steps
+from pipeline_files import release_branch
+
+ROOT = "/Projects/DemandForecasting"
+UNIT_TESTS_SUBSET = "-k 'environments or test_configs'"
+
+
+@pytest.fixture(scope="module")
+def azure(baked: Callable[[Bake], Path]) -> dict[str, Any]:
+    return yaml.safe_load((baked(MATRIX[0]) / "azure-pipelines.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def origin(baked: Callable[[Bake], Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default bake as a repository on the release branch, as the team pushes it."""
+    repo = tmp_path_factory.mktemp("origin") / "demand-forecasting"
+    shutil.copytree(baked(MATRIX[0]), repo, ignore=shutil.ignore_patterns(".workspace", ".runs", ".mlflow", "dist"))
+    subprocess.run(["git", "init", "-q", "-b", release_branch(repo)], cwd=repo, check=True)
+    commit(repo, "first")
+    return repo
+
+
+def commit(repo: Path, message: str) -> str:
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "commit", "-q", "-m", message],
+                   cwd=repo, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def fake(origin: Path) -> Iterator[Any]:
+    sys.path.insert(0, str(origin / "tests"))
+    from fake_databricks import FakeDatabricks
+
+    with FakeDatabricks() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def agent_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin folder of a fresh, empty virtual environment for the agent's steps."""
+    venv = tmp_path_factory.mktemp("agent-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    return venv / "bin"
+
+
+def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any], python_bin: Path) -> Agent:
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=origin, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    branch = release_branch(origin)
+    predefined = {
+        "Build.BuildId": build_id, "Build.SourceBranch": f"refs/heads/{branch}", "Build.SourceBranchName": branch,
+        "Build.SourceVersion": sha, "Build.Reason": "IndividualCI", "Build.RequestedFor": "Kyle",
+        "Build.RequestedForEmail": "kyle@example.com", "Build.DefinitionName": "demand-forecasting",
+        "Agent.OS": "Linux", "Pipeline.Workspace": str(work / build_id), "Agent.TempDirectory": str(work / "tmp"),
+    }
+    home = work / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**base_environment(home, python_bin), "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+    return Agent(origin, work, predefined, {key: str(value) for key, value in azure["variables"].items()}, env,
+                 pytest_addopts=UNIT_TESTS_SUBSET)
+
+
+def run_stage(agent: Agent, azure: dict[str, Any], name: str, secrets: dict[str, str]) -> list:
+    (stage,) = [stage for stage in azure["stages"] if stage["stage"] == name]
+    (job,) = stage["jobs"]
+    return agent.run_job(job.get("job") or job["deployment"], job_steps(job), secrets)
+
+
+def failures(results: list) -> list[str]:
+    return [f"{r.name}: {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}" for r in results if r.returncode]
+
+
+@pytest.fixture(scope="module")
+def service_principal(fake: Any) -> dict[str, str]:
+    """The variable group as docs/cicd.md sets it up: a service principal's OAuth M2M credentials."""
+    return {"DATABRICKS_HOST": fake.host, "DATABRICKS_CLIENT_ID": fake.client_id,
+            "DATABRICKS_CLIENT_SECRET": fake.client_secret}
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(origin: Path, azure: dict[str, Any], fake: Any, service_principal: dict[str, str],
+                 tmp_path_factory: pytest.TempPathFactory, agent_python: Path) -> tuple[Agent, dict[str, list]]:
+    agent = agent_for(origin, tmp_path_factory.mktemp("agent"), "301", azure, agent_python)
+    results = {}
+    for stage in ("Test", "Integration", "Deploy"):
+        results[stage] = run_stage(agent, azure, stage, service_principal)
+        if failures(results[stage]):
+            break
+    return agent, results
+
+
+def deployments(agent: Agent) -> list:
+    client = MlflowClient(agent.base_env["MLFLOW_TRACKING_URI"])
+    experiment = client.get_experiment_by_name(f"{ROOT}/experiments/deployments")
+    return client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])

@@ -1,0 +1,59 @@
+"""Every step of the generated Azure pipeline, run in order on an agent: Test, Integration, Deploy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from azure_agent import ROOT, agent_for, deployments, failures, run_stage
+from pipeline_agent import Agent
+
+pytest_plugins = ["azure_agent"]
+
+
+def test_every_step_passes_on_the_release_branch(pipeline_run: tuple[Agent, dict[str, list]]) -> None:
+    _agent, results = pipeline_run
+    for stage in ("Test", "Integration", "Deploy"):
+        assert stage in results and failures(results[stage]) == [], failures(results.get(stage, []))
+    names = [result.name for result in results["Test"]]
+    assert names.index("Unit tests with coverage") < names.index("Publish test results") < names.index(
+        "Publish the library")
+
+
+def test_integration_ran_training_then_the_test_notebooks(pipeline_run, fake: Any) -> None:
+    submitted = [run.body["tasks"][0]["notebook_task"] for run in fake.jobs.runs.values()
+                 if run.body["run_name"].startswith("CI-301-")]
+    assert [task["notebook_path"] for task in submitted] == [f"{ROOT}/CI/301-master/ModelTraining",
+                                                             f"{ROOT}/CI/301-master/RunTests"]
+    assert submitted[1]["base_parameters"]["git_sha"] == pipeline_run[0].predefined["Build.SourceVersion"]
+    assert f"{ROOT}/CI/301-master/integration_tests/test_features" in fake.workspace.objects
+    assert any(request.path == "/oidc/v1/token" for request in fake.requests), "not the service principal's OAuth"
+
+
+def test_deploy_wrote_master_and_libraries_and_recorded_it(pipeline_run, fake: Any) -> None:
+    agent, _results = pipeline_run
+    source = fake.workspace.objects[f"{ROOT}/master/set_environment"].content.decode()
+    assert source.rstrip().endswith("%run ./conf/production_config")
+    assert any(path.startswith(f"{ROOT}/libraries/demand_forecasting-0.1.0") for path in fake.workspace.objects)
+    record = deployments(agent)[-1]
+    params = record.data.params
+    assert (params["environment"], params["build_id"], params["git_branch"]) == ("production", "301", "master")
+    assert params["git_sha"] == agent.predefined["Build.SourceVersion"] and params["kind"] == "deploy"
+    assert params["deployed_by"] == "kyle@example.com" and "build 301" in params["deployed_with"]
+    assert params["host"] == fake.host and record.data.tags["result"] == "succeeded"
+
+
+def test_failing_training_turns_integration_red(origin: Path, azure: dict[str, Any], fake: Any, tmp_path: Path,
+                                                agent_python: Path) -> None:
+    """With a PAT in the group instead of the service principal (the documented fallback)."""
+    from fake_databricks import RunScript
+
+    fake.script_run(f"{ROOT}/CI/302-master/ModelTraining", RunScript(
+        result_state="FAILED", error="AssertionError: model MAE is 1.31x the seasonal naive forecast's",
+        error_trace="Traceback ...\nAssertionError: model MAE is 1.31x"))
+    agent = agent_for(origin, tmp_path, "302", azure, agent_python)
+    results = run_stage(agent, azure, "Integration", {"DATABRICKS_HOST": fake.host, "DATABRICKS_TOKEN": fake.token})
+    (failed,) = [result for result in results if result.returncode]
+    assert failed.name.startswith("ModelTraining") and "TERMINATED/FAILED" in failed.stderr
+    assert "model MAE is 1.31x" in failed.stderr
+    assert not any(run.body["run_name"] == "CI-302-master-tests" for run in fake.jobs.runs.values())

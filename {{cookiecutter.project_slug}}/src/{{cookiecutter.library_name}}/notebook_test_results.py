@@ -1,0 +1,84 @@
+"""Running the integration-test notebooks and keeping their outcomes in MLflow, one run per commit tested.
+
+The RunTests notebook is the project's test driver: each test notebook runs with a timeout, its outcome
+and duration go to an MLflow run tagged with the git sha, so test history compares across commits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from posixpath import basename
+
+import mlflow
+
+MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class NotebookOutcome:
+    """How one test notebook ended: passed or not, how long it took, its exit value or error."""
+
+    name: str
+    passed: bool
+    duration_seconds: float
+    message: str
+
+
+class NotebookTestsFailed(AssertionError):
+    """At least one test notebook failed; the message names each with its error."""
+
+
+def notebook_name(path: str) -> str:
+    """The name a test notebook is logged under: its file name."""
+    return basename(path.rstrip("/"))
+
+
+def run_test_notebooks(
+    run: Callable[[str, int], str],
+    paths: Sequence[str],
+    timeout_seconds: int,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[NotebookOutcome]:
+    """Run every notebook (``run`` is ``dbutils.notebook.run`` without arguments) and time it; never stop early."""
+    outcomes = []
+    for path in paths:
+        started = clock()
+        try:
+            message, passed = str(run(path, timeout_seconds) or "passed"), True
+        except Exception as error:  # noqa: BLE001 - a failing notebook raises whatever its cell raised
+            message, passed = f"{type(error).__name__}: {error}".splitlines()[0], False
+        duration = round(clock() - started, 3)
+        outcomes.append(NotebookOutcome(notebook_name(path), passed, duration, message[:MAX_MESSAGE]))
+    return outcomes
+
+
+def log_test_results(experiment_name: str, outcomes: Sequence[NotebookOutcome], git_sha: str, build_id: str) -> str:
+    """One MLflow run of the outcomes: a param and two metrics per notebook, tagged with the git sha."""
+    mlflow.set_experiment(experiment_name)
+    failed = sum(not outcome.passed for outcome in outcomes)
+    tags = {"git_sha": git_sha, "build_id": build_id, "result": "failed" if failed else "passed"}
+    with mlflow.start_run(run_name=f"tests-{git_sha[:10]}", tags=tags) as run:
+        mlflow.log_params({outcome.name: outcome.message for outcome in outcomes})
+        for outcome in outcomes:
+            mlflow.log_metric(f"{outcome.name}_passed", float(outcome.passed))
+            mlflow.log_metric(f"{outcome.name}_duration_seconds", outcome.duration_seconds)
+        mlflow.log_metrics({"tests_passed": float(len(outcomes) - failed), "tests_failed": float(failed)})
+    return run.info.run_id
+
+
+def summary(outcomes: Sequence[NotebookOutcome]) -> str:
+    """One line per notebook: PASS/FAIL, duration, message."""
+    return "\n".join(f"{'PASS' if o.passed else 'FAIL'}  {o.name}  {o.duration_seconds:.1f}s  {o.message}"
+                     for o in outcomes)
+
+
+def raise_if_failed(outcomes: Sequence[NotebookOutcome]) -> None:
+    """Fail the driver run when any test notebook failed, naming each."""
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    if failed:
+        raise NotebookTestsFailed(
+            f"{len(failed)} of {len(outcomes)} test notebooks failed: "
+            + "; ".join(f"{outcome.name}: {outcome.message}" for outcome in failed)
+        )

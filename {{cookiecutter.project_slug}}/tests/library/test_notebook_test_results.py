@@ -1,0 +1,64 @@
+"""The RunTests driver's logic: every test notebook runs and is timed, results land in MLflow, failures fail."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from {{ cookiecutter.library_name }}.notebook_test_results import (
+    NotebookOutcome,
+    NotebookTestsFailed,
+    log_test_results,
+    raise_if_failed,
+    run_test_notebooks,
+    summary,
+)
+
+
+def fake_run(path: str, timeout: int) -> str:
+    if path.endswith("broken"):
+        raise RuntimeError(f"Notebook {path} failed: AssertionError: no sales\nTraceback ...")
+    return f"ok in {timeout}"
+
+
+def test_every_notebook_runs_with_the_timeout_and_is_timed() -> None:
+    ticks = itertools.count(0, 1.5)
+    outcomes = run_test_notebooks(fake_run, ["./integration_tests/a", "./integration_tests/broken", "./b"], 60,
+                                  clock=lambda: next(ticks))
+    assert [(o.name, o.passed) for o in outcomes] == [("a", True), ("broken", False), ("b", True)]
+    assert outcomes[0].message == "ok in 60" and outcomes[1].duration_seconds == 1.5
+    assert outcomes[1].message.startswith("RuntimeError: Notebook ./integration_tests/broken failed")
+    assert "\n" not in outcomes[1].message
+    assert summary(outcomes).splitlines()[1].startswith("FAIL  broken  1.5s")
+
+
+@pytest.fixture
+def own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A sqlite store for this test only; MLflow's global tracking URI and experiment are put back after."""
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    yield
+    mlflow.set_tracking_uri(previous)
+
+
+@pytest.mark.usefixtures("own_store")
+def test_outcomes_are_logged_to_one_run_tagged_with_the_sha() -> None:
+    outcomes = [NotebookOutcome("test_a", True, 2.0, "12 rows"), NotebookOutcome("test_b", False, 1.0, "boom")]
+    run_id = log_test_results("/P/experiments/ci-tests", outcomes, "abc123", "42")
+    run = MlflowClient().get_run(run_id)
+    assert (run.data.tags["git_sha"], run.data.tags["build_id"], run.data.tags["result"]) == ("abc123", "42", "failed")
+    assert run.data.params == {"test_a": "12 rows", "test_b": "boom"}
+    assert run.data.metrics["test_a_duration_seconds"] == 2.0 and run.data.metrics["test_b_passed"] == 0.0
+    assert (run.data.metrics["tests_passed"], run.data.metrics["tests_failed"]) == (1.0, 1.0)
+
+
+def test_any_failure_fails_the_driver_naming_it() -> None:
+    raise_if_failed([NotebookOutcome("test_a", True, 1.0, "ok")])
+    with pytest.raises(NotebookTestsFailed, match="1 of 2 test notebooks failed: test_b: boom"):
+        raise_if_failed([NotebookOutcome("test_a", True, 1.0, "ok"), NotebookOutcome("test_b", False, 1.0, "boom")])

@@ -1,0 +1,24 @@
+"""The local run process: dbutils.notebook.run's timeout is enforced as on Databricks."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tooling.local.run_process import NotebookTimeout, notebook_timeout
+
+
+def test_a_child_notebook_that_outlives_its_timeout_is_interrupted() -> None:
+    started = time.monotonic()
+    with pytest.raises(NotebookTimeout, match="/P/Slow timed out after 1 s"), notebook_timeout("/P/Slow", 1):
+        time.sleep(5)
+    assert time.monotonic() - started < 3
+
+
+def test_no_timeout_and_a_quick_child_leave_no_alarm_behind() -> None:
+    with notebook_timeout("/P/Fast", 0):
+        pass
+    with notebook_timeout("/P/Fast", 1):
+        pass
+    time.sleep(1.2)

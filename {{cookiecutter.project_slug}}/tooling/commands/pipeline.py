@@ -1,0 +1,30 @@
+"""``invoke pipeline``: the model life cycle in a branch folder: train, evaluate (promote a clear winner), score."""
+
+from __future__ import annotations
+
+from posixpath import join
+
+from ..git import current_branch
+from ..layout import branch_folder, check_branch, libraries_folder
+from ..open_target import open_target
+from ..settings import Settings
+from .build import build, upload_library
+from .progress import Write
+from .run import run_notebook
+from .send import send_branch
+
+LIFE_CYCLE = ("ModelTraining", "ModelEvaluation", "BatchScoring")
+
+
+def pipeline(settings: Settings, branch: str, config: str | None, write: Write, *, target: str | None = None,
+             profile: str | None = None) -> None:
+    """Send the branch, deploy its library, then train, evaluate and score, each as a one-time run."""
+    branch = check_branch(branch or current_branch(settings.project_dir))
+    opened = open_target(settings, target, profile)
+    send_branch(opened, settings, branch, config, full=False, write=write)
+    library = upload_library(opened.libraries, build(settings, write),
+                             libraries_folder(settings.workspace_root, branch, settings.release_branch), write)
+    folder = branch_folder(settings.workspace_root, branch)
+    for notebook in LIFE_CYCLE:
+        write(f"{notebook}:")
+        run_notebook(opened, join(folder, notebook), f"{branch}-{notebook}", {}, [library], write)

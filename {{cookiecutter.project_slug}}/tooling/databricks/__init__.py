@@ -1,0 +1,1 @@
+"""The databricks target: a real workspace through databricks-sdk."""

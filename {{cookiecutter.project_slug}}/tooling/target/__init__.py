@@ -1,0 +1,1 @@
+"""The contract both targets keep: Target, Workspace, Runner and runs, LibraryStore, Snapshot."""

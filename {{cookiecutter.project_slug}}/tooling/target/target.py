@@ -1,0 +1,37 @@
+"""A target: the workspace, runner and library store of one place notebooks run, with its per-target facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .library_store import LibraryStore
+from .repos import Repos
+from .runs import Runner
+from .snapshot import Snapshot
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything a command needs to know about where it works; only ``open_target`` builds one."""
+
+    name: str
+    host: str
+    """The workspace URL, or "" for the local target (which no environment's ``host`` can name)."""
+    workspace: Workspace
+    runner: Runner
+    libraries: LibraryStore
+    snapshot_dir: Path
+    tracking_uri: str
+    """Where deployments are recorded: the local MLflow store, or the workspace's tracking server."""
+    upload_parallelism: int
+    run_timeout_seconds: int
+    poll_seconds: float
+    """Longest wait between two looks at a run: a local run's state is a file read, so it is looked at often."""
+    repos: Repos | None = None
+    """Git folders, where the target has them (only a Databricks workspace does)."""
+
+    def snapshot(self, folder: str) -> Snapshot:
+        """The snapshot of what was last sent to ``folder`` on this target."""
+        return Snapshot(self.snapshot_dir / (folder.strip("/").replace("/", "__") + ".json"))
