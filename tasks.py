@@ -46,10 +46,11 @@ def demo(c, developers="kyle,joe", fresh=False):
         c.run(f"{sys.executable} -m invoke pipeline --target local --branch demo", pty=False)
 
 
-@task(help={"k": "only tests matching this pytest -k expression"})
-def test(c, k=""):
+@task(help={"k": "only tests matching this pytest -k expression",
+            "fast": "the quick gate (about 2 minutes): bake the matrix, lint, the generated unit tests"})
+def test(c, k="", fast=False):
     """Run the template's tests: bake over the answer matrix, lint, run generated projects and their pipeline."""
-    selection = f" -k '{k}'" if k else ""
+    selection = (f" -k '{k}'" if k else "") + (" --fast" if fast else "")
     c.run(f"{sys.executable} -m pytest tests -ra --junitxml=test-results.xml{selection}", pty=False)
 
 

@@ -14,6 +14,21 @@ from matrix import MATRIX, Bake
 
 from bakery import bake
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fast", action="store_true",
+                     help="the quick gate: bake the matrix, lint, the generated unit tests; no pipeline runs")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--fast leaves out the tests marked slow; the full run leaves out those that only stand in for them."""
+    unwanted = "slow" if config.getoption("--fast") else "fast_only"
+    kept = [item for item in items if item.get_closest_marker(unwanted) is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 RUN_LEFTOVERS = (".workspace", ".runs", ".mlflow", ".mlops", "dist", "build", "*.egg-info", "test-results.xml",
                  "coverage.xml", ".pytest_cache", "__pycache__")
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from azure_agent import ROOT, agent_for, deployments, failures, run_stage
 from pipeline_agent import Agent
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["azure_agent"]
 

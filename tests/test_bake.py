@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from matrix import MATRIX, Bake
 
+from bakery import TEMPLATE_DIR
+
 CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache"}
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
 CI_PROVIDER_FILES = {"azure-pipelines": {"azure-pipelines.yml"}, "github-actions": {".github/workflows/ci.yml"}}
@@ -78,3 +80,10 @@ def test_custom_names_reach_config_and_notebooks(baked: Callable[[Bake], Path]) 
     assert 'workspace_root: "/Shared/teams/churn"' in (project / "invoke.yaml").read_text()
     assert "from churnlib.training import" in (project / "churn_notebooks" / "ModelTraining.py").read_text()
     assert (project / "churn_notebooks" / "set_environment.py").read_text().endswith("%run ./conf/dev_config\n")
+
+
+def test_template_code_passes_ruff() -> None:
+    """The template's own code (tasks, bakery, hooks, tests, benchmarks) lints clean, as `invoke lint` checks."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "tasks.py", "bakery.py", "hooks", "tests",
+                             "benchmarks"], cwd=TEMPLATE_DIR, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout

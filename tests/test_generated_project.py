@@ -20,12 +20,25 @@ def workspace(project: Path, path: str) -> Path:
     return project / ".workspace" / path.lstrip("/")
 
 
+def generated_tests(project: Path, marker_expression: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", marker_expression,
+                           "tests"], cwd=project, capture_output=True, text=True, check=False, timeout=600)
+
+
+@pytest.mark.slow
 def test_generated_integration_tests_pass(project: Path) -> None:
     """`invoke ci` runs the unit tests (test_pipeline); these are the ones it leaves to `invoke test`."""
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "integration", "tests"], cwd=project,
-                            capture_output=True, text=True, check=False, timeout=600)
+    result = generated_tests(project, "integration")
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.fast_only
+def test_generated_unit_tests_pass(project: Path) -> None:
+    """What `invoke ci` runs first; the full run covers it through `invoke ci` itself (test_pipeline)."""
+    result = generated_tests(project, "not integration")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout.splitlines()[-1] and " failed" not in result.stdout.splitlines()[-1]
 
 
 def test_tasks_are_listed_with_help(project: Path, invoke_in: Invoke) -> None:

@@ -12,6 +12,8 @@ from xml.etree import ElementTree
 import mlflow
 import pytest
 
+pytestmark = pytest.mark.slow
+
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
 
 

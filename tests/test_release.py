@@ -8,8 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from azure_agent import ROOT, agent_for, commit, deployments, failures, run_stage
 from mlflow.tracking import MlflowClient
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["azure_agent"]
 BIN = Path(sys.executable).parent
