@@ -57,4 +57,4 @@ def test(c, k="", fast=False):
 @task
 def lint(c):
     """Lint the template's own code (the generated project is linted by the tests, after a bake)."""
-    c.run(f"{sys.executable} -m ruff check tasks.py bakery.py hooks tests benchmarks")
+    c.run(f"{sys.executable} -m ruff check --no-cache tasks.py bakery.py hooks tests benchmarks")

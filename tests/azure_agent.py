@@ -2,7 +2,10 @@
 
 The pipeline is executed by ``pipeline_agent``: each job in a fresh clone of a baked project, the
 predefined variables set as Azure sets them, Databricks pointed at the project's own fake REST server
-(its ``tests/fake_databricks/`` package), MLflow at a sqlite store. The agent's Python is a fresh, empty
+(its ``tests/fake_databricks/`` package), MLflow at a sqlite store. The Databricks steps sign in as the
+pipeline does, by workload identity federation: the job's ID token comes from the project's fake identity
+provider (``SYSTEM_TEAMFOUNDATIONCOLLECTIONURI`` points at it) and the fake workspace exchanges it under a
+federation policy for the service principal. The agent's Python is a fresh, empty
 virtual environment made for this module: the first job's "Install dependencies" step really installs
 the project's pinned requirements into it (pip's cache spares the downloads after the first time), and
 the later jobs' install steps find them there, as a self-hosted agent with a warm cache would. The
@@ -13,6 +16,7 @@ coverage report are what is proven.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -29,6 +33,7 @@ from pipeline_files import release_branch
 
 ROOT = "/Projects/DemandForecasting"
 UNIT_TESTS_SUBSET = "-k 'environments or test_configs'"
+PIPELINE_SUBJECT = "p://contoso/forecasting/demand-forecasting"
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +62,18 @@ def commit(repo: Path, message: str) -> str:
 @pytest.fixture(scope="module")
 def fake(origin: Path) -> Iterator[Any]:
     sys.path.insert(0, str(origin / "tests"))
-    from fake_databricks import FakeDatabricks
+    from fake_databricks import FakeDatabricks, RunScript
+    from fake_databricks.oidc import AZURE_DEVOPS_AUDIENCE, FakeIdentityProvider, FederationPolicy
 
-    with FakeDatabricks() as server:
+    with FakeIdentityProvider(PIPELINE_SUBJECT, request_token="system-access-token") as idp, \
+            FakeDatabricks() as server:
+        server.federation_policies.append(FederationPolicy(server.client_id, idp.issuer, PIPELINE_SUBJECT,
+                                                           AZURE_DEVOPS_AUDIENCE))
+        server.idp = idp
+        server.script_run(f"{ROOT}/CI/301-{release_branch(origin)}/RunTests", RunScript(notebook_result=json.dumps({
+            "format": "notebook-test-results/1", "mlflow_run_id": "r1", "tests": [
+                {"name": "test_sales_data", "passed": True, "duration_seconds": 12.5, "message": "ok", "trace": ""},
+                {"name": "test_features", "passed": True, "duration_seconds": 30.1, "message": "ok", "trace": ""}]})))
         yield server
 
 
@@ -71,7 +85,9 @@ def agent_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin"
 
 
-def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any], python_bin: Path) -> Agent:
+def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any], python_bin: Path,
+              collection_uri: str = "https://dev.azure.com/contoso/") -> Agent:
+    """An agent for one build; ``collection_uri`` is where the job's ID token is asked for (the fake IdP)."""
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=origin, capture_output=True, text=True,
                          check=True).stdout.strip()
     branch = release_branch(origin)
@@ -80,6 +96,8 @@ def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any], py
         "Build.SourceVersion": sha, "Build.Reason": "IndividualCI", "Build.RequestedFor": "Kyle",
         "Build.RequestedForEmail": "kyle@example.com", "Build.DefinitionName": "demand-forecasting",
         "Agent.OS": "Linux", "Pipeline.Workspace": str(work / build_id), "Agent.TempDirectory": str(work / "tmp"),
+        "System.TeamFoundationCollectionUri": collection_uri, "System.TeamProjectId": "project-guid",
+        "System.PlanId": f"plan-{build_id}", "System.JobId": f"job-{build_id}", "System.HostType": "build",
     }
     home = work / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -98,17 +116,27 @@ def failures(results: list) -> list[str]:
     return [f"{r.name}: {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}" for r in results if r.returncode]
 
 
+def collection_uri(fake: Any) -> str:
+    """The organization URL the SDK asks for the job's ID token: the fake identity provider's."""
+    return f"{fake.idp.issuer}/contoso/"
+
+
+def federated(fake: Any) -> dict[str, str]:
+    """The variable group as docs/cicd.md sets it up (host and the service principal's id, no secret), and the
+    job's System.AccessToken, which Azure keeps secret: a step sees it only through its ``env:`` mapping."""
+    return {"DATABRICKS_HOST": fake.host, "DATABRICKS_CLIENT_ID": fake.client_id,
+            "System.AccessToken": fake.idp.request_token}
+
+
 @pytest.fixture(scope="module")
 def service_principal(fake: Any) -> dict[str, str]:
-    """The variable group as docs/cicd.md sets it up: a service principal's OAuth M2M credentials."""
-    return {"DATABRICKS_HOST": fake.host, "DATABRICKS_CLIENT_ID": fake.client_id,
-            "DATABRICKS_CLIENT_SECRET": fake.client_secret}
+    return federated(fake)
 
 
 @pytest.fixture(scope="module")
 def pipeline_run(origin: Path, azure: dict[str, Any], fake: Any, service_principal: dict[str, str],
                  tmp_path_factory: pytest.TempPathFactory, agent_python: Path) -> tuple[Agent, dict[str, list]]:
-    agent = agent_for(origin, tmp_path_factory.mktemp("agent"), "301", azure, agent_python)
+    agent = agent_for(origin, tmp_path_factory.mktemp("agent"), "301", azure, agent_python, collection_uri(fake))
     results = {}
     for stage in ("Test", "Integration", "Deploy"):
         results[stage] = run_stage(agent, azure, stage, service_principal)

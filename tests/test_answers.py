@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from answer_rules import AnswerError, choices, parse_developers, template_variables, validate
-from bakery import TEMPLATE_DIR, run_cookiecutter
 from project_layout import CI_PROVIDER_FILES, saved_answers
 from template_extension import AnswerRefused, check_answers
+
+from bakery import TEMPLATE_DIR, run_cookiecutter
 
 BAD_ANSWERS = {
     "name-with-slash": ({"project_name": "Demand/Forecasting"}, "project_name"),

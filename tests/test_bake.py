@@ -84,6 +84,7 @@ def test_custom_names_reach_config_and_notebooks(baked: Callable[[Bake], Path]) 
 
 def test_template_code_passes_ruff() -> None:
     """The template's own code (tasks, bakery, hooks, tests, benchmarks) lints clean, as `invoke lint` checks."""
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "tasks.py", "bakery.py", "hooks", "tests",
-                             "benchmarks"], cwd=TEMPLATE_DIR, capture_output=True, text=True, check=False)
+    command = [sys.executable, "-m", "ruff", "check", "--no-cache", "tasks.py", "bakery.py", "hooks", "tests",
+               "benchmarks"]
+    result = subprocess.run(command, cwd=TEMPLATE_DIR, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from bakery import TEMPLATE_DIR
 
 BIN = Path(sys.executable).parent
