@@ -29,6 +29,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+PIPELINE_VARIABLES = ("BUILD_BUILDID", "BUILD_SOURCEBRANCHNAME", "BUILD_SOURCEVERSION", "GITHUB_RUN_ID",
+                      "GITHUB_REF_NAME", "GITHUB_SHA")
 RUN_LEFTOVERS = (".workspace", ".runs", ".mlflow", ".mlops", "dist", "build", "*.egg-info", "test-results.xml",
                  "coverage.xml", ".pytest_cache", "__pycache__")
 
@@ -60,9 +62,8 @@ def invoke_in() -> Callable[..., subprocess.CompletedProcess[str]]:
     bin_dir = str(Path(sys.executable).parent)
 
     def run(path: Path, *args: str, timeout: float = 600, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **extra_env}
-        for name in ("BUILD_BUILDID", "BUILD_SOURCEBRANCHNAME"):
-            env.pop(name, None)
+        outside = {name: value for name, value in os.environ.items() if name not in PIPELINE_VARIABLES}
+        env = {**outside, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **extra_env}
         return subprocess.run([str(Path(bin_dir) / "invoke"), *args], cwd=path, env=env, capture_output=True,
                               text=True, check=False, timeout=timeout)
 

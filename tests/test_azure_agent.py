@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure_agent import ROOT, agent_for, deployments, failures, run_stage
+from azure_agent import ROOT, agent_for, collection_uri, deployments, failures, federated, run_stage
 from pipeline_agent import Agent
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,12 @@ def test_integration_ran_training_then_the_test_notebooks(pipeline_run, fake: An
                                                              f"{ROOT}/CI/301-master/RunTests"]
     assert submitted[1]["base_parameters"]["git_sha"] == pipeline_run[0].predefined["Build.SourceVersion"]
     assert f"{ROOT}/CI/301-master/integration_tests/test_features" in fake.workspace.objects
-    assert any(request.path == "/oidc/v1/token" for request in fake.requests), "not the service principal's OAuth"
+    exchanged = {exchange["access_token"] for exchange in fake.token_exchanges}
+    assert exchanged, "the job's ID token was never exchanged"
+    used = {token for path, token in fake.bearer_tokens if path.startswith("/api/2.1/jobs/") or
+            path.startswith("/api/2.2/jobs/")}
+    assert used and used <= exchanged, "a jobs call carried something other than an exchanged token"
+    assert fake.token not in used
 
 
 def test_deploy_wrote_master_and_libraries_and_recorded_it(pipeline_run, fake: Any) -> None:
@@ -48,14 +53,14 @@ def test_deploy_wrote_master_and_libraries_and_recorded_it(pipeline_run, fake: A
 
 def test_failing_training_turns_integration_red(origin: Path, azure: dict[str, Any], fake: Any, tmp_path: Path,
                                                 agent_python: Path) -> None:
-    """With a PAT in the group instead of the service principal (the documented fallback)."""
+    """Federated like every Databricks step; the failing run's error reaches the build log."""
     from fake_databricks import RunScript
 
     fake.script_run(f"{ROOT}/CI/302-master/ModelTraining", RunScript(
         result_state="FAILED", error="AssertionError: model MAE is 1.31x the seasonal naive forecast's",
         error_trace="Traceback ...\nAssertionError: model MAE is 1.31x"))
-    agent = agent_for(origin, tmp_path, "302", azure, agent_python)
-    results = run_stage(agent, azure, "Integration", {"DATABRICKS_HOST": fake.host, "DATABRICKS_TOKEN": fake.token})
+    agent = agent_for(origin, tmp_path, "302", azure, agent_python, collection_uri(fake))
+    results = run_stage(agent, azure, "Integration", federated(fake))
     (failed,) = [result for result in results if result.returncode]
     assert failed.name.startswith("ModelTraining") and "TERMINATED/FAILED" in failed.stderr
     assert "model MAE is 1.31x" in failed.stderr

@@ -64,10 +64,27 @@ def test_secrets_reach_steps_only_through_env(azure: dict[str, Any]) -> None:
     assert secret_leaks(azure) == []
     mapped = [step["env"] for stage in azure["stages"] for job in stage["jobs"] for step in job_steps(job)
               if "env" in step]
-    assert len(mapped) == 2 and all(set(env) == {"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID",
-                                                  "DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"} for env in mapped)
-    assert {name: azure["variables"][name] for name in ("DATABRICKS_CLIENT_ID", "DATABRICKS_TOKEN")} == {
-        "DATABRICKS_CLIENT_ID": "", "DATABRICKS_TOKEN": ""}, "undefined $(X) would reach the SDK as literal text"
+    assert len(mapped) == 2 and all(env == {
+        "DATABRICKS_HOST": "$(DATABRICKS_HOST)", "DATABRICKS_CLIENT_ID": "$(DATABRICKS_CLIENT_ID)",
+        "DATABRICKS_AUTH_TYPE": "$(DATABRICKS_AUTH_TYPE)", "SYSTEM_ACCESSTOKEN": "$(System.AccessToken)",
+    } for env in mapped), "federation: the job's own token, mapped into the step, and no secret"
+    assert azure["variables"]["DATABRICKS_AUTH_TYPE"] == "azure-devops-oidc"
+
+
+def test_no_long_lived_secret_in_the_pipeline(baked: Callable[[Bake], Path]) -> None:
+    text = (baked(MATRIX[0]) / "azure-pipelines.yml").read_text()
+    for name in ("DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN", "ARM_CLIENT_SECRET", "dapi"):
+        assert name not in text, name
+
+
+def test_notebook_test_results_are_published_even_when_red(azure: dict[str, Any]) -> None:
+    (integration,) = [stage for stage in azure["stages"] if stage["stage"] == "Integration"]
+    steps = job_steps(integration["jobs"][0])
+    names = [step.get("displayName") for step in steps]
+    publish = steps[names.index("Publish notebook test results")]
+    assert names.index("ModelTraining, then RunTests, as one-time runs") < names.index("Publish notebook test results")
+    assert publish["condition"] == "succeededOrFailed()"
+    assert publish["inputs"]["testResultsFiles"] == "notebook-test-results.xml"
 
 
 def test_tasks_have_required_inputs_and_scripts_are_one_line(azure: dict[str, Any]) -> None:

@@ -84,11 +84,38 @@ def test_build_and_deploy_keep_branches_off_production(project_copy: Path, invok
     assert branch.returncode == 0, branch.stderr
     assert (workspace(project_copy, f"{ROOT}/BI-4811/libraries") / wheel.name).is_file()
     assert not workspace(project_copy, f"{ROOT}/libraries").exists()
-    release = invoke_in(project_copy, "deploy", "--branch", "master")
+
+
+def test_production_is_written_only_by_a_checked_recorded_release(project_copy: Path, invoke_in: Invoke) -> None:
+    """A plain deploy of the release branch is a release: the branch checked out, a clean tree, approvals, a record."""
+    assert invoke_in(project_copy, "build").returncode == 0
+    claimed = invoke_in(project_copy, "deploy", "--branch", "master")
+    assert claimed.returncode == 1
+    assert claimed.stderr.strip() == ("error: --branch master, but main is checked out; release a branch from its own "
+                                      "checkout")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "checkout", "-q", "-b", "master"], cwd=project_copy, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project_copy, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "release"], cwd=project_copy, check=True)
+    notebook = project_copy / "forecasting" / "ModelTraining.py"
+    notebook.write_text(notebook.read_text() + "print('unreviewed')\n")
+    dirty = invoke_in(project_copy, "deploy", "--branch", "master", BUILD_BUILDID="7", BUILD_SOURCEBRANCHNAME="master")
+    assert dirty.returncode == 1 and "uncommitted changes would ship unrecorded: forecasting/ModelTraining.py" in (
+        dirty.stderr)
+    subprocess.run(["git", "checkout", "-q", "--", "forecasting"], cwd=project_copy, check=True)
+    laptop = invoke_in(project_copy, "deploy", "--branch", "master")
+    assert laptop.returncode == 1 and "deploys come from an approved pipeline run" in laptop.stderr
+    assert not workspace(project_copy, f"{ROOT}/libraries").exists()
+    assert not workspace(project_copy, f"{ROOT}/master").exists()
+
+    release = invoke_in(project_copy, "deploy", BUILD_BUILDID="7", BUILD_SOURCEBRANCHNAME="master")
     assert release.returncode == 0, release.stderr
+    (wheel,) = (project_copy / "dist").glob("*.whl")
     assert (workspace(project_copy, f"{ROOT}/libraries") / wheel.name).is_file()
     master = workspace(project_copy, f"{ROOT}/master")
     assert (master / "set_environment").read_text().endswith("%run ./conf/production_config\n")
+    history = invoke_in(project_copy, "deployments", "--env", "production")
+    assert history.returncode == 0 and " deploy " in history.stdout.splitlines()[1], history.stdout
 
 
 def test_egg_projects_build_an_egg(baked, invoke_in: Invoke) -> None:

@@ -45,3 +45,22 @@ def test_github_jobs_and_their_conditions(workflow: dict[str, Any], baked: Calla
 
 def test_secrets_reach_steps_only_through_env(workflow: dict[str, Any]) -> None:
     assert secret_leaks(workflow) == []
+
+
+def test_federation_without_secrets(workflow: dict[str, Any], baked: Callable[[Bake], Path]) -> None:
+    """github-oidc: the Databricks jobs may mint an ID token; nothing secret is named anywhere."""
+    text = (baked(github_bake()) / ".github" / "workflows" / "ci.yml").read_text()
+    assert "secrets." not in text and "DATABRICKS_CLIENT_SECRET" not in text and "DATABRICKS_TOKEN" not in text
+    for name in ("integration", "deploy"):
+        job = workflow["jobs"][name]
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        (step,) = [step for step in job["steps"] if "DATABRICKS_HOST" in (step.get("env") or {})]
+        assert step["env"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
+        assert step["env"]["DATABRICKS_CLIENT_ID"] == "${{ vars.DATABRICKS_CLIENT_ID }}"
+    assert workflow["permissions"] == {"contents": "read"}, "id-token only where Databricks is called"
+
+
+def test_notebook_test_results_are_kept_even_when_red(workflow: dict[str, Any]) -> None:
+    steps = workflow["jobs"]["integration"]["steps"]
+    (publish,) = [step for step in steps if step.get("name") == "Publish notebook test results"]
+    assert publish["if"] == "${{ !cancelled() }}" and publish["with"]["path"] == "notebook-test-results.xml"

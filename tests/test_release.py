@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure_agent import ROOT, agent_for, commit, deployments, failures, run_stage
+from azure_agent import ROOT, agent_for, collection_uri, commit, deployments, failures, run_stage
 from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.slow
@@ -27,15 +27,15 @@ def test_rollback_redeploys_the_earlier_commit_and_is_recorded(
     training = origin / "forecasting" / "ModelTraining.py"
     training.write_text(training.read_text() + "\nprint('second release')\n")
     commit(origin, "second release")
-    second_agent = agent_for(origin, tmp_path, "303", azure, agent_python)
+    second_agent = agent_for(origin, tmp_path, "303", azure, agent_python, collection_uri(fake))
     second_agent.base_env["MLFLOW_TRACKING_URI"] = agent.base_env["MLFLOW_TRACKING_URI"]
     for stage in ("Test", "Deploy"):
         assert failures(run_stage(second_agent, azure, stage, service_principal)) == []
     assert b"second release" in fake.workspace.objects[f"{ROOT}/master/ModelTraining"].content
 
     env = second_agent.environment({"DATABRICKS_HOST": "$(DATABRICKS_HOST)", "DATABRICKS_CLIENT_ID":
-                                    "$(DATABRICKS_CLIENT_ID)", "DATABRICKS_CLIENT_SECRET":
-                                    "$(DATABRICKS_CLIENT_SECRET)"}, service_principal, origin)
+                                    "$(DATABRICKS_CLIENT_ID)", "DATABRICKS_AUTH_TYPE": "$(DATABRICKS_AUTH_TYPE)",
+                                    "SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}, service_principal, origin)
     rollback = subprocess.run([str(BIN / "invoke"), "deploy", "--env", "production", "--target", "databricks",
                                "--sha", first[:8], "--note", "second release broke scoring"], cwd=origin, env=env,
                               capture_output=True, text=True, check=False, timeout=300)

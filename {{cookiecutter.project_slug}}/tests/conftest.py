@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -40,6 +41,7 @@ class SparkStarter:
 
     def _build(self) -> None:
         try:
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # offline: no lookup of the host's public address
             builder: Any = SparkSession.builder.master("local[1]").appName("unit-tests")
             for key, value in SPARK_CONFIG.items():
                 builder = builder.config(key, value)

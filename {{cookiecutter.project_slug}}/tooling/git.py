@@ -23,11 +23,11 @@ def git(project_dir: Path, *args: str, strip: bool = True) -> str:
 
 
 def current_branch(project_dir: Path) -> str:
-    """The branch checked out in the project, for commands whose --branch defaults to it."""
-    result = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=project_dir, capture_output=True,
+    """The branch checked out in the project (a new repository's too, before its first commit)."""
+    result = subprocess.run(["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=project_dir, capture_output=True,
                             text=True, check=False)
     branch = result.stdout.strip()
-    if result.returncode != 0 or not branch or branch == "HEAD":
+    if result.returncode != 0 or not branch:
         raise UserError("cannot tell the git branch here; pass --branch")
     return branch
 

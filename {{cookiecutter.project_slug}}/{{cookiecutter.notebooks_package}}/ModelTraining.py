@@ -7,6 +7,20 @@
 
 # COMMAND ----------
 
+{% if cookiecutter.library_format == "wheel" -%}
+# MAGIC %run ./conf/install_library
+
+# COMMAND ----------
+
+# MAGIC %pip install --quiet --no-index --no-deps --force-reinstall --find-links $LIBRARY_FOLDER {{ cookiecutter.library_name }}
+
+# COMMAND ----------
+
+# MAGIC %pip install --quiet {{ cookiecutter.library_name }}
+
+# COMMAND ----------
+
+{% endif -%}
 # MAGIC %run ./set_environment
 
 # COMMAND ----------

@@ -2,10 +2,13 @@
 
 The RunTests notebook is the project's test driver: each test notebook runs with a timeout, its outcome
 and duration go to an MLflow run tagged with the git sha, so test history compares across commits.
+For ``invoke ci`` the notebook exits with the outcomes as JSON (``outcomes_json``), which ci turns into
+JUnit XML for the pipeline's test tab.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,6 +17,8 @@ from posixpath import basename
 import mlflow
 
 MAX_MESSAGE = 500
+MAX_TRACE = 4000
+RESULTS_FORMAT = "notebook-test-results/1"
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class NotebookOutcome:
     passed: bool
     duration_seconds: float
     message: str
+    trace: str = ""
 
 
 class NotebookTestsFailed(AssertionError):
@@ -45,12 +51,15 @@ def run_test_notebooks(
     outcomes = []
     for path in paths:
         started = clock()
+        trace = ""
         try:
             message, passed = str(run(path, timeout_seconds) or "passed"), True
         except Exception as error:  # noqa: BLE001 - a failing notebook raises whatever its cell raised
-            message, passed = f"{type(error).__name__}: {error}".splitlines()[0], False
+            trace = f"{type(error).__name__}: {error}"
+            message, passed = (trace.splitlines() or [trace])[0], False
         duration = round(clock() - started, 3)
-        outcomes.append(NotebookOutcome(notebook_name(path), passed, duration, message[:MAX_MESSAGE]))
+        outcomes.append(NotebookOutcome(notebook_name(path), passed, duration, message[:MAX_MESSAGE],
+                                        trace[-MAX_TRACE:]))
     return outcomes
 
 
@@ -82,3 +91,14 @@ def raise_if_failed(outcomes: Sequence[NotebookOutcome]) -> None:
             f"{len(failed)} of {len(outcomes)} test notebooks failed: "
             + "; ".join(f"{outcome.name}: {outcome.message}" for outcome in failed)
         )
+
+
+def outcomes_json(outcomes: Sequence[NotebookOutcome], mlflow_run_id: str = "") -> str:
+    """The outcomes as the notebook's exit value, for ``invoke ci`` to write as JUnit XML (kept well under the
+    exit value's size limit: messages and traces are already capped)."""
+    return json.dumps({
+        "format": RESULTS_FORMAT,
+        "mlflow_run_id": mlflow_run_id,
+        "tests": [{"name": o.name, "passed": o.passed, "duration_seconds": o.duration_seconds,
+                   "message": o.message, "trace": o.trace} for o in outcomes],
+    })

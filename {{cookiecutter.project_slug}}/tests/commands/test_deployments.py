@@ -117,7 +117,8 @@ def test_another_branch_is_refused_unless_forced(repo: Path) -> None:
     with pytest.raises(UserError, match="production releases from master, not BI-4811"):
         deploy(repo, prebuilt=True, branch="BI-4811")
     deploy(repo, prebuilt=True, branch="BI-4811", force=True)
-    assert records(repo)[0].data.params["git_branch"] == "BI-4811"
+    params = records(repo)[0].data.params
+    assert (params["git_branch"], params["forced"]) == ("BI-4811", "true")
 
 
 def test_a_failed_deploy_is_recorded_as_failed(repo: Path) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from pathlib import Path
 
 import pytest
-from fake_databricks import FakeDatabricks
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.config import Config
+from fake_databricks import FakeClock, FakeDatabricks
+from fake_databricks.silent_host import closed_port, silent_host
 
-from tooling.databricks.auth import connect
+from tooling.databricks.auth import check_credentials, connect
 from tooling.errors import UserError
 
 
@@ -83,3 +87,42 @@ def test_an_unreachable_host_is_one_line(sdk_env: Path, monkeypatch):
     monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-x")
     with pytest.raises(UserError, match=rf"cannot reach http://127\.0\.0\.1:{port} .*check the host"):
         connect(retry_timeout_seconds=1)
+
+
+def test_a_silent_host_is_one_line_within_the_probe_time(sdk_env: Path, monkeypatch, caplog):
+    with silent_host() as host:
+        monkeypatch.setenv("DATABRICKS_HOST", host)
+        monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-x")
+        started = time.monotonic()
+        with pytest.raises(UserError, match=rf"{host} accepted the connection but did not answer within 0.5 s"):
+            connect(probe_seconds=1)
+    assert time.monotonic() - started < 3
+
+
+def test_a_closed_port_is_refused_at_once(sdk_env: Path, monkeypatch):
+    host = closed_port()
+    monkeypatch.setenv("DATABRICKS_HOST", host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-x")
+    started = time.monotonic()
+    with pytest.raises(UserError, match=rf"cannot reach {host} \(the connection was refused or dropped\)"):
+        connect()
+    assert time.monotonic() - started < 2
+
+
+def test_an_outage_longer_than_the_retry_budget_names_the_outage(fake: FakeDatabricks, sdk_env: Path):
+    fake.inject(503, count=10_000, retry_after=1)
+    clock = FakeClock()
+    client = WorkspaceClient(config=Config(host=fake.host, token=fake.token, retry_timeout_seconds=60, clock=clock))
+    with pytest.raises(UserError, match="kept answering TEMPORARILY_UNAVAILABLE .* for 60 s of retries: an outage"):
+        check_credentials(client)
+    assert len(me_calls(fake)) > 3 and set(me_calls(fake)) == {503}
+
+
+def test_no_host_metadata_noise_and_no_pool_warnings(fake: FakeDatabricks, sdk_env: Path, monkeypatch, caplog):
+    fake.inject(404, count=1, path_prefix="/.well-known/")
+    monkeypatch.setenv("DATABRICKS_HOST", fake.host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
+    caplog.set_level(logging.WARNING)
+    client = connect()
+    assert client.config.max_connection_pools >= 16 and client.config.max_connections_per_pool >= 16
+    assert not [r for r in caplog.records if "host metadata" in r.getMessage()]

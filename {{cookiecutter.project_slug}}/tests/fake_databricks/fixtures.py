@@ -40,8 +40,10 @@ def fake() -> Iterator[FakeDatabricks]:
 
 @pytest.fixture
 def client(fake: FakeDatabricks, sdk_env: Path) -> WorkspaceClient:
-    """A real SDK client with a PAT for the fake; retries give up after 20 s instead of 5 minutes."""
-    return WorkspaceClient(config=Config(host=fake.host, token=fake.token, retry_timeout_seconds=20))
+    """A real SDK client with a PAT for the fake; its retries wait on a fake clock (no real sleeping) and give up
+    after 20 s of that clock instead of 5 minutes."""
+    return WorkspaceClient(config=Config(host=fake.host, token=fake.token, retry_timeout_seconds=20,
+                                         clock=FakeClock()))
 
 
 @pytest.fixture

@@ -134,6 +134,12 @@ class Jobs:
                 raise invalid(f"Cluster {task['existing_cluster_id']} does not exist")
             if task.get("environment_key") is not None and task["environment_key"] not in environments:
                 raise invalid(f"Environment {task['environment_key']} is not defined in the job's environments.")
+            if not any(task.get(field) is not None for field in CLUSTER_FIELDS):
+                _validate_serverless(task)
+        for environment in body.get("environments", []):
+            spec = environment.get("spec") or {}
+            if not (spec.get("client") or spec.get("environment_version")):
+                raise invalid("Environment spec must set environment_version (or client).")
         if int(body.get("timeout_seconds") or 0) < 0:
             raise invalid("timeout_seconds must be non-negative")
 
@@ -187,6 +193,19 @@ class Jobs:
                     answer["error_trace"] = run.script.error_trace
             return Response(body=answer)
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"No API found for '{request.method} {request.path}'")
+
+
+CLUSTER_FIELDS = ("new_cluster", "existing_cluster_id", "job_cluster_key")
+
+
+def _validate_serverless(task: dict[str, Any]) -> None:
+    """A task naming no cluster runs on serverless: no ``libraries``, and a notebook brings its own environment."""
+    if task.get("libraries"):
+        raise invalid("Libraries field is not supported for serverless task, please specify libraries in "
+                      "environment.")
+    if task.get("notebook_task") is not None and task.get("environment_key") is not None:
+        raise invalid("A notebook task on serverless compute cannot use environment_key: the notebook's own "
+                      "environment applies (install its libraries with %pip in the notebook).")
 
 
 def _ancestors(path: str) -> list[str]:

@@ -12,15 +12,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from .http import ApiError, Request, Response
 from .jobs import Jobs, Repos, RunScript
+from .oidc import FederationPolicy, verify
 from .storage import Dbfs, Volumes, WorkspaceTree
 
 __all__ = ["ApiError", "FakeDatabricks", "Fault", "Request", "RunScript"]
 
 UNAUTHENTICATED_PATHS = ("/.well-known/", "/oidc/")
+CLOUD_STORAGE_PATH = "/storage/"
+"""Presigned cloud-storage URLs (multipart volume uploads) are served here; they carry no Databricks token."""
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 WORKSPACE_ID = "1234567890123456"
 
 
@@ -67,6 +71,11 @@ class FakeDatabricks:
         self.faults: list[Fault] = []
         self.log: list[tuple[Request, int]] = []
         self._oauth_tokens: set[str] = set()
+        self.federation_policies: list[FederationPolicy] = []
+        self.token_exchanges: list[dict[str, object]] = []
+        """Every accepted ID-token exchange: client_id, the ID token's claims, the access token issued."""
+        self.bearer_tokens: list[tuple[str, str]] = []
+        """``(path, token)`` of every API call authenticated with a bearer token, to check which one it carried."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
@@ -140,6 +149,10 @@ class FakeDatabricks:
         return None
 
     def _authenticate(self, request: Request, authorization: str) -> None:
+        if request.path.startswith(CLOUD_STORAGE_PATH):
+            if authorization:
+                raise ApiError(400, "InvalidArgument", "Only one auth mechanism allowed: the URL is presigned")
+            return
         if request.path.startswith(UNAUTHENTICATED_PATHS):
             return
         if not authorization:
@@ -148,6 +161,7 @@ class FakeDatabricks:
         scheme, _, credential = authorization.partition(" ")
         if scheme != "Bearer" or (credential != self.token and credential not in self._oauth_tokens):
             raise ApiError(403, "PERMISSION_DENIED", "Invalid access token.")
+        self.bearer_tokens.append((request.path, credential))
 
     def answer(self, request: Request, authorization: str) -> Response | Fault:
         """Dispatch one request; the caller has already applied latency."""
@@ -176,6 +190,9 @@ class FakeDatabricks:
             return Response(body={"issuer": f"{self.host}/oidc", "authorization_endpoint": f"{self.host}/oidc/v1/"
                                   "authorize", "token_endpoint": f"{self.host}/oidc/v1/token"})
         if path == "/oidc/v1/token":
+            form = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
+            if form.get("grant_type") == TOKEN_EXCHANGE:
+                return self._exchange(form)
             return self._oauth_token(authorization)
         if path == "/api/2.0/preview/scim/v2/Me":
             return Response(body={"id": "7001", "userName": self.user_name, "displayName": "Dev", "active": True})
@@ -183,7 +200,7 @@ class FakeDatabricks:
             return self.workspace.handle(request)
         if path.startswith("/api/2.0/dbfs/"):
             return self.dbfs.handle(request)
-        if path.startswith("/api/2.0/fs/"):
+        if path.startswith(("/api/2.0/fs/", CLOUD_STORAGE_PATH)):
             return self.volumes.handle(request)
         if path.startswith(("/api/2.1/jobs/runs/", "/api/2.2/jobs/runs/")):
             return self.jobs.handle(request, self.host)
@@ -198,6 +215,26 @@ class FakeDatabricks:
         issued = f"oauth-{len(self._oauth_tokens)}-{time.time_ns()}"
         self._oauth_tokens.add(issued)
         return Response(body={"access_token": issued, "token_type": "Bearer", "expires_in": 3600})
+
+
+    def _exchange(self, form: dict[str, str]) -> Response:
+        """Workload identity federation: an ID token a policy of ``client_id`` accepts becomes an access token."""
+        policies = [p for p in self.federation_policies if p.client_id == form.get("client_id")]
+        if not policies:
+            return Response(400, {"error": "invalid_request", "error_description": "No federation policy for the "
+                                  "client_id"})
+        errors = []
+        for policy in policies:
+            try:
+                claims = verify(form.get("subject_token", ""), policy)
+            except ValueError as error:
+                errors.append(str(error))
+                continue
+            issued = f"oauth-federated-{len(self._oauth_tokens)}-{time.time_ns()}"
+            self._oauth_tokens.add(issued)
+            self.token_exchanges.append({"client_id": policy.client_id, "claims": claims, "access_token": issued})
+            return Response(body={"access_token": issued, "token_type": "Bearer", "expires_in": 3600})
+        return Response(401, {"error": "invalid_grant", "error_description": "; ".join(errors)})
 
 
 def _error(error: ApiError) -> Response:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .http import ApiError, Request, Response, already_exists, invalid, not_found
+from .multipart import STORAGE_PREFIX, MultipartUploads
 
 NOTEBOOK_HEADER = b"# Databricks notebook source"
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -272,6 +273,7 @@ class Volumes:
         self.volumes: set[str] = set()
         self.files: dict[str, tuple[bytes, float]] = {}
         self.directories: set[str] = set()
+        self.uploads = MultipartUploads(self)
 
     def create_volume(self, path: str) -> None:
         """A volume ``/Volumes/<catalog>/<schema>/<volume>`` the tests' workspace has."""
@@ -293,7 +295,18 @@ class Volumes:
             self.directories.add(parent)
             parent = dirname(parent)
 
+    def store(self, path: str, content: bytes) -> None:
+        """Write a file whole, as a single PUT or a completed multipart upload does."""
+        self._parents(path)
+        self.files[path] = (content, time.time())
+
     def handle(self, request: Request) -> Response:
+        if request.path.startswith(STORAGE_PREFIX):
+            return self.uploads.storage(request)
+        if request.path == "/api/2.0/fs/create-upload-part-urls" and request.method == "POST":
+            return self.uploads.part_urls(request)
+        if request.path == "/api/2.0/fs/create-abort-upload-url" and request.method == "POST":
+            return self.uploads.abort_url(request)
         if request.path.startswith("/api/2.0/fs/files/"):
             return self._file(request, self._path(request.path, "/api/2.0/fs/files"))
         if request.path.startswith("/api/2.0/fs/directories/"):
@@ -301,6 +314,13 @@ class Volumes:
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"No API found for '{request.method} {request.path}'")
 
     def _file(self, request: Request, path: str) -> Response:
+        if request.method == "POST":
+            action = request.query.get("action")
+            if action == "initiate-upload":
+                return self.uploads.initiate(request, path)
+            if action == "complete-upload":
+                return self.uploads.complete(request, path)
+            raise invalid(f"Unknown action {action!r} for POST {path}")
         if request.method == "PUT":
             if request.query.get("action"):
                 raise ApiError(501, "NOT_IMPLEMENTED", "Multipart uploads are not supported by this fake")
@@ -308,8 +328,7 @@ class Volumes:
                 raise ApiError(409, "ALREADY_EXISTS", f"{path} is a directory")
             if path in self.files and request.query.get("overwrite") == "false":
                 raise ApiError(409, "ALREADY_EXISTS", f"The file being created already exists: {path}")
-            self._parents(path)
-            self.files[path] = (request.body, time.time())
+            self.store(path, request.body)
             return Response(204, b"")
         if path not in self.files:
             raise ApiError(404, "NOT_FOUND", f"The file {path} does not exist")

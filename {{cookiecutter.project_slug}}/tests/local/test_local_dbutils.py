@@ -49,3 +49,16 @@ def test_fs_maps_dbfs_onto_the_local_folder(tmp_path: Path) -> None:
         fs.put("dbfs:/a/b.txt", "again")
     fs.rm("dbfs:/a", recurse=True)
     assert not (tmp_path / "a").exists()
+
+
+def test_secrets_list_keys_and_scopes_as_databricks_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets_file = tmp_path / ".secrets.json"
+    secrets_file.write_text(json.dumps({"scope": {"from-file": "file-s3cr3t"}}))
+    monkeypatch.setenv(secret_env_name("scope", "api-key"), "env-s3cr3t")
+    secrets = Secrets(secrets_file, Redactor())
+    assert [item.key for item in secrets.list("scope")] == ["from-file", "API_KEY"]
+    assert secrets.get("scope", secrets.list("scope")[1].key) == "env-s3cr3t"
+    assert [scope.name for scope in secrets.listScopes()] == ["scope"]
+    assert "s3cr3t" not in repr(secrets.list("scope"))
+    with pytest.raises(KeyError, match="secret scope 'nope' does not exist locally"):
+        secrets.list("nope")

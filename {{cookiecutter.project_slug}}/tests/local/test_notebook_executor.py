@@ -65,6 +65,6 @@ def test_notebook_exit_stops_the_notebook_with_its_value() -> None:
     assert namespace["X"] == 1
 
 
-def test_pip_of_a_missing_package_fails_with_what_to_do() -> None:
-    with pytest.raises(NotebookFailure, match="requirements-dev.txt"):
+def test_pip_outside_a_run_fails_loudly() -> None:
+    with pytest.raises(NotebookFailure, match="cell 1 `%pip install surely-not-installed-pkg`: %pip needs"):
         _executor([]).run("/root/branch/Pip", {})

@@ -2,7 +2,8 @@
 
 Two flavours reach the same run path: ``files`` sends the notebooks to ``CI/<build>-<branch>/``;
 ``repos`` runs them from a temporary Git folder checked out at the branch (removed afterwards
-unless kept). Either way the library is deployed to ``CI/<build>-<branch>/libraries/``.
+unless kept). Either way the library is deployed to the ``libraries/`` folder beside the notebooks, where
+their install cell (``conf/install_library``) finds it on any compute, serverless included.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from posixpath import join
 
 from ..errors import UserError
 from ..git import current_branch, origin_url
-from ..layout import check_branch, ci_folder
+from ..layout import LIBRARIES, check_branch, ci_folder
 from ..open_target import open_target
 from ..package import ci_set_environment
 from ..pipeline_variables import pipeline_branch, pipeline_build_id
@@ -92,8 +93,8 @@ def sent_notebooks(target: Target, settings: Settings, folder: str, write: Write
 
 
 def ci(settings: Settings, options: CiOptions, write: Write) -> None:
-    """Unit tests, then the library to ``CI/<build>-<branch>/libraries``, the notebooks there (or in a repo), and
-    the training notebook run (and with ``run_tests`` the RunTests notebook); any failure raises."""
+    """Unit tests, then the notebooks to ``CI/<build>-<branch>/`` (or a repo) with the library in its
+    ``libraries/``, and the training notebook run (and with ``run_tests`` the RunTests notebook); failures raise."""
     check_options(settings, options)
     build_id = options.build_id or pipeline_build_id() or "local"
     branch = options.branch or pipeline_branch() or current_branch(settings.project_dir)
@@ -105,7 +106,7 @@ def ci(settings: Settings, options: CiOptions, write: Write) -> None:
     notebooks = (repo_notebooks(target, settings, build_id, branch, options.keep, write) if options.via == "repos"
                  else sent_notebooks(target, settings, folder, write))
     with notebooks as notebooks_folder:
-        library = upload_library(target.libraries, build(settings, write), join(folder, "libraries"), write)
+        library = upload_library(target.libraries, build(settings, write), join(notebooks_folder, LIBRARIES), write)
         run_notebook(target, posixpath.join(notebooks_folder, settings.training_notebook), run_name, {}, [library],
                      write)
         if options.run_tests:

@@ -122,7 +122,7 @@ def deploy_environment(settings: Settings, request: DeployRequest, write: Write)
     run_id = log.start(f"{environment.name}-{commit[:10]}", {
         "environment": environment.name, "git_sha": commit, "git_branch": request.branch, "build_id": request.build_id,
         "kind": "rollback" if request.sha else "deploy", "via": request.via, "host": target.host or target.name,
-        "deployed_by": who, "deployed_with": what, "note": request.note,
+        "forced": str(request.force).lower(), "deployed_by": who, "deployed_with": what, "note": request.note,
     })
     write(f"deploying {commit[:10]} to {environment.name} (record {run_id} in {log.experiment_name})")
     try:

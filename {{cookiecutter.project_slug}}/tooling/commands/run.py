@@ -39,6 +39,9 @@ def run_notebook(target: Target, notebook_path: str, run_name: str, parameters: 
 
     Interrupted (Ctrl-C) or past the target's run timeout, the run is cancelled before this returns.
     """
+    if target.run_timeout_seconds < 1:
+        raise UserError(f"run_timeout_minutes of the {target.name} target in invoke.yaml gives "
+                        f"{target.run_timeout_seconds} s: set at least 1 s (Databricks reads 0 as no timeout)")
     request = RunRequest(
         run_name=run_name,
         notebook_path=notebook_path,

@@ -18,7 +18,8 @@ from .workspace import DatabricksWorkspace
 
 LIBRARY_STORES = ("workspace", "volume", "dbfs")
 DBFS_BLOCK = 1024 * 1024
-_VOLUME = re.compile(r"/Volumes/[^/]+/[^/]+/[^/]+")
+_VOLUME = re.compile(r"/Volumes(/(?!\.{1,2}(?:/|$))[^/\s]+){3,}")
+"""``/Volumes/<catalog>/<schema>/<volume>``, optionally a folder in it; no empty, ``.`` or ``..`` segment."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class LibraryPlace:
             raise UserError(f"library_store {self.kind!r} is not one of: {', '.join(LIBRARY_STORES)}")
         if self.kind == "volume" and not _VOLUME.fullmatch(self.volume):
             raise UserError(
-                f"library_store volume needs library_volume: /Volumes/<catalog>/<schema>/<volume> (got {self.volume!r})"
+                "library_store volume needs library_volume: /Volumes/<catalog>/<schema>/<volume>[/<folder>] "
+                f"(got {self.volume!r})"
             )
         if self.kind == "dbfs" and not self.dbfs_root.startswith("dbfs:/"):
             raise UserError(f"library_dbfs_root must start with dbfs:/ (got {self.dbfs_root!r})")
@@ -65,7 +67,12 @@ class LibraryPlace:
 
 
 class DatabricksLibraryStore:
-    """Uploads built libraries to their place; big ones in blocks (DBFS) or through the Files API (volumes)."""
+    """Uploads built libraries to their place; big ones in blocks (DBFS) or through the Files API (volumes).
+
+    A volume upload is ``files.upload`` of a seekable stream: the SDK sends a file below
+    ``Config.files_ext_multipart_upload_min_stream_size`` (50 MiB) as one PUT and a bigger one as the
+    Files API's multipart upload (initiate, parts to presigned URLs, complete), as that API requires.
+    """
 
     def __init__(self, client: WorkspaceClient, place: LibraryPlace) -> None:
         self.client = client

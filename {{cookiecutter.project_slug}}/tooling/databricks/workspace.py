@@ -7,7 +7,7 @@ import contextlib
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound, ResourceAlreadyExists
-from databricks.sdk.service.workspace import ImportFormat, Language, ObjectType
+from databricks.sdk.service.workspace import ExportFormat, ImportFormat, Language, ObjectType
 
 from ..errors import UserError
 from ..target.workspace import ObjectInfo, ObjectKind
@@ -78,8 +78,21 @@ class DatabricksWorkspace:
     def url(self, path: str) -> str:
         return f"{self.host}/#workspace{path}"
 
-    def modified_times(self, path: str) -> dict[str, float]:
-        """Last change (epoch seconds) of every folder, notebook and file below ``path`` that reports one."""
+    def read(self, path: str) -> bytes:
+        """The bytes of the notebook or file at ``path``."""
+        with explained(f"read {path}", self.host):
+            try:
+                exported = self.client.workspace.export(path, format=ExportFormat.SOURCE)
+            except NotFound:
+                raise UserError(f"nothing at {path} on {self.host}") from None
+        return base64.b64decode(exported.content or "")
+
+    def modified_times(self, path: str, skip: frozenset[str] = frozenset()) -> dict[str, float]:
+        """Last change (epoch seconds) of ``path`` and of everything below it that reports one.
+
+        One listing call per folder; folders named in ``skip`` are not looked into. A notebook or file
+        that reports no time gets infinity: "changed after anything", the safe reading for a send.
+        """
         times: dict[str, float] = {}
         folders = [path]
         with explained(f"list {path}", self.host):
@@ -89,8 +102,12 @@ class DatabricksWorkspace:
                 except NotFound:
                     continue
                 for info in listing:
-                    if info.object_type in _FOLDERS:
+                    if not info.path:
+                        continue
+                    if info.object_type in _FOLDERS and info.path.rsplit("/", 1)[-1] not in skip:
                         folders.append(info.path)
-                    if info.path and info.modified_at:
+                    if info.modified_at:
                         times[info.path] = info.modified_at / 1000
+                    elif info.object_type not in _FOLDERS:
+                        times[info.path] = float("inf")
         return times

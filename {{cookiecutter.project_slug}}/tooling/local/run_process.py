@@ -9,13 +9,17 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from .context import NotebookContext
 from .dbfs import LocalFs
 from .dbutils import LocalDbutils
+from .ipython_shell import activate, attach, deactivate, install_ipython
+from .mlflow_uris import map_databricks_uris
 from .notebook_executor import NotebookExecutor, NotebookExit, NotebookFailure, resolve_relative
+from .notebook_globals import databricks_globals, display
 from .notebook_parser import Cell
 from .redaction import RedactingStream, Redactor
 from .run_record import RunRecord
@@ -24,16 +28,10 @@ from .spark import LazySpark
 from .workspace import LocalWorkspace
 
 MLFLOW_UI = "http://127.0.0.1:5000"
+PACKAGE_MARKER = "set_environment"
+"""Every folder a package is sent to holds this notebook: the nearest one above a notebook is its repository root."""
 
-
-def display(obj: Any, *args: Any, **kwargs: Any) -> None:
-    """Databricks' ``display``: show a DataFrame's first rows, or print anything else."""
-    if hasattr(obj, "limit") and hasattr(obj, "toPandas"):
-        print(obj.limit(20).toPandas().to_string())
-    elif hasattr(obj, "head") and hasattr(obj, "to_string"):
-        print(obj.head(20).to_string())
-    else:
-        print(obj)
+__all__ = ["LocalRun", "NotebookTimeout", "display", "main", "notebook_timeout"]
 
 
 class NotebookTimeout(Exception):
@@ -61,6 +59,30 @@ def notebook_timeout(path: str, seconds: int) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, previous_delay)
 
 
+class ContextSpark(LazySpark):
+    """The run's Spark session with the ``spark.databricks.*`` conf of the notebook's context set on start."""
+
+    conf_values: Mapping[str, str] = {}
+
+    def _start(self) -> Any:
+        started = self._session is None
+        session = super()._start()
+        if started:
+            for key, value in self.conf_values.items():
+                session.conf.set(key, value)
+        return session
+
+
+def repository_root(workspace: LocalWorkspace, notebook_path: str) -> Path:
+    """The folder the package was sent to (a Git folder's root on Databricks): the nearest holding set_environment."""
+    folder = posixpath.dirname(notebook_path)
+    while folder not in {"/", ""}:
+        if workspace.local_path(posixpath.join(folder, PACKAGE_MARKER)).is_file():
+            return workspace.local_path(folder)
+        folder = posixpath.dirname(folder)
+    return workspace.local_path(posixpath.dirname(notebook_path) or "/")
+
+
 class LocalRun:
     """Executes one run's notebook with the run's record kept up to date."""
 
@@ -70,7 +92,9 @@ class LocalRun:
         env = self.record.environment
         self.workspace = LocalWorkspace(Path(env["workspace_dir"]))
         self.redact = Redactor()
-        self.spark = LazySpark(env["spark_master"], self.workspace.root / "spark-warehouse")
+        self.site_packages = run_dir.resolve() / "site-packages"
+        self.spark = ContextSpark(env["spark_master"], self.workspace.root / "spark-warehouse")
+        self.spark.conf_values = self.context(self.record.notebook_path).spark_conf()
         self.secrets = Secrets(Path(env["secrets_file"]), self.redact)
         self.fs = LocalFs(Path(env["dbfs_root"]))
         self.executor = NotebookExecutor(self._read, self._on_cell)
@@ -86,28 +110,77 @@ class LocalRun:
         elapsed = time.monotonic() - self.started
         print(f"--- [{elapsed:6.1f} s] {notebook_path} cell {cell.number}/{total}", flush=True)
 
+    def context(self, notebook_path: str) -> NotebookContext:
+        """What ``getContext()`` tells the notebook at ``notebook_path`` about itself and this run."""
+        return NotebookContext(notebook_path, run_id=self.record.run_id, workspace_root=str(self.workspace.root),
+                               site_packages=str(self.site_packages))
+
     def namespace(self, parameters: Mapping[str, str], notebook_path: str) -> dict[str, Any]:
         """A fresh notebook namespace with Databricks' globals."""
 
         def run_child(path: str, timeout_seconds: int, arguments: Mapping[str, str]) -> str:
             child = resolve_relative(posixpath.dirname(notebook_path), path)
-            with notebook_timeout(child, timeout_seconds):
+            folder = self.workspace.local_path(posixpath.dirname(child))
+            with notebook_timeout(child, timeout_seconds), contextlib.chdir(folder):
                 try:
-                    self.executor.run(child, self.namespace(arguments, child))
+                    self.run_notebook(child, self.namespace(arguments, child))
                 except NotebookExit as done:
                     return done.value
             return ""
 
-        dbutils = LocalDbutils(parameters, self.secrets, self.fs, run_child)
-        return {"__name__": "__main__", "spark": self.spark, "dbutils": dbutils, "display": display}
+        namespace: dict[str, Any] = {}
+        dbutils = LocalDbutils(parameters, self.secrets, self.fs, run_child, self.context(notebook_path),
+                               lambda: self.restart_python(namespace, dbutils))
+        self._fill(namespace, dbutils)
+        return namespace
+
+    def _fill(self, namespace: MutableMapping[str, Any], dbutils: LocalDbutils) -> None:
+        namespace.update(databricks_globals(self.spark, dbutils))
+        attach(namespace)
+
+    def run_notebook(self, path: str, namespace: MutableMapping[str, Any]) -> None:
+        """Execute one notebook with its namespace's shell as ``IPython.get_ipython()`` while it runs."""
+        shell = namespace["get_ipython"]()
+        activate(shell)
+        try:
+            self.executor.run(path, namespace)
+        finally:
+            deactivate(shell)
+
+    def restart_python(self, namespace: MutableMapping[str, Any], dbutils: LocalDbutils) -> None:
+        """``restartPython()``: the notebook's variables are gone and what %pip installed is imported afresh."""
+        shell = namespace["get_ipython"]()
+        installed = {entry.name.partition(".")[0] for entry in self.site_packages.iterdir()} if (
+            self.site_packages.is_dir()) else set()
+        for name in [name for name in sys.modules if name.partition(".")[0] in installed]:
+            del sys.modules[name]
+        namespace.clear()
+        namespace.update(databricks_globals(self.spark, dbutils))
+        namespace["get_ipython"] = lambda: shell
+        print("restartPython: notebook variables cleared; modules installed by %pip will be imported afresh "
+              "(the Spark session, widgets and the working directory are kept, as on Databricks)", flush=True)
 
     def _prepare(self) -> None:
         env = self.record.environment
         os.environ["MLFLOW_TRACKING_URI"] = env["tracking_uri"]
+        os.environ["_MLFLOW_SERVER_ARTIFACT_ROOT"] = str(Path.cwd().resolve() / "mlruns")
         os.environ["LOCAL_DBFS_ROOT"] = env["dbfs_root"]
+        map_databricks_uris(env["tracking_uri"])
+        home = self.run_dir.resolve() / "home"
+        home.mkdir(exist_ok=True)
+        os.environ.setdefault("MPLCONFIGDIR", str(Path.home() / ".config" / "matplotlib"))
+        os.environ["HOME"] = str(home)
         for library in reversed(self.record.libraries):
             sys.path.insert(0, library)
-            print(f"library: {Path(library).name} on the path (deployed for this folder)", flush=True)
+            print(f"library: {Path(library).name} on the path (deployed for this folder; a %pip install of the "
+                  "notebook takes precedence, as notebook-scoped libraries do on Databricks)", flush=True)
+        folder = self.workspace.local_path(posixpath.dirname(self.record.notebook_path))
+        root = repository_root(self.workspace, self.record.notebook_path)
+        self.site_packages.mkdir(exist_ok=True)
+        sys.path[:0] = list(dict.fromkeys([str(folder), str(root), str(self.site_packages)]))
+        install_ipython()
+        os.chdir(folder)
+        print(f"working directory: {folder} (the notebook's folder; it and {root.name}/ are on sys.path)", flush=True)
 
     def _mlflow_link(self) -> str | None:
         if "mlflow" not in sys.modules:
@@ -128,7 +201,7 @@ class LocalRun:
             self._prepare()
             self.spark.warm_up()
             path = self.record.notebook_path
-            self.executor.run(path, self.namespace(self.record.parameters, path))
+            self.run_notebook(path, self.namespace(self.record.parameters, path))
             self._finish("SUCCESS")
         except NotebookExit as done:
             self.record.notebook_result = self.redact(done.value)

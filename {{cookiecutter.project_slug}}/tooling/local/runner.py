@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
 from ..target.runs import RunOutput, RunRequest, RunStatus, SubmittedRun
+from .redaction import StreamRedactor, pump
 from .run_record import LOG_FILE, RunRecord
+from .secrets import hand_off
 from .workspace import LocalWorkspace
+
+RUN_SECRETS = "secrets.json"
+WARM_ENV = "LOCAL_SPARK_WARM"  # read by the run process (tooling.local.spark), which imports too much for here
+CREDENTIAL = re.compile(r"^DATABRICKS_|^SYSTEM_ACCESSTOKEN$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class LocalRunEnvironment:
     mlflow_dir: Path
     spark_master: str
     secrets_file: Path
+    warm_spark: bool = False
 
     @property
     def tracking_uri(self) -> str:
@@ -38,6 +50,7 @@ class LocalRunner:
         self.workspace = workspace
         self.environment = environment
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
+        self._pumps: dict[int, threading.Thread] = {}
 
     def run_dir(self, run_id: int) -> Path:
         """The folder of run ``run_id``."""
@@ -64,6 +77,7 @@ class LocalRunner:
         run_id = (self._existing_runs() or [0])[-1] + 1
         run_dir = self.run_dir(run_id)
         run_dir.mkdir()
+        secrets = hand_off(self.environment.secrets_file, os.environ, run_dir / RUN_SECRETS)
         record = RunRecord(
             run_id=run_id,
             run_name=request.run_name,
@@ -77,23 +91,23 @@ class LocalRunner:
                 "dbfs_root": str(self.workspace.root / "dbfs"),
                 "tracking_uri": self.environment.tracking_uri,
                 "spark_master": self.environment.spark_master,
-                "secrets_file": str(self.environment.secrets_file),
+                "secrets_file": str(run_dir / RUN_SECRETS),
             },
         )
         record.save(run_dir)
         self.environment.mlflow_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PYTHONPATH": str(self.environment.project_dir)}
-        with (run_dir / LOG_FILE).open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tooling.local.run_process", str(run_dir)],
-                cwd=self.environment.mlflow_dir,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tooling.local.run_process", str(run_dir)],
+            cwd=self.environment.mlflow_dir,
+            env={**run_environment(os.environ), "PYTHONPATH": str(self.environment.project_dir),
+                 WARM_ENV: "1" if self.environment.warm_spark else "0"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self._processes[run_id] = process
+        self._pumps[run_id] = _start_pump(process, run_dir / LOG_FILE, secrets)
         return SubmittedRun(run_id, (run_dir / LOG_FILE).as_uri())
 
     def _alive(self, run_id: int, record: RunRecord) -> bool:
@@ -122,6 +136,9 @@ class LocalRunner:
         return RunStatus(record.life_cycle_state, record.result_state, record.state_message, record.progress)
 
     def output(self, run_id: int) -> RunOutput:
+        pump_thread = self._pumps.get(run_id)
+        if pump_thread is not None:
+            pump_thread.join(timeout=30)
         record = RunRecord.load(self.run_dir(run_id))
         return RunOutput(
             error=record.error,
@@ -132,18 +149,67 @@ class LocalRunner:
         )
 
     def cancel(self, run_id: int) -> None:
+        """Stop the run's whole process group (its Python process and the Spark JVM), then record CANCELED."""
         record = RunRecord.load(self.run_dir(run_id))
-        if record.pid is not None and self._alive(run_id, record):
-            try:
-                os.killpg(record.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        was_running = record.life_cycle_state in {"PENDING", "RUNNING"}
         process = self._processes.get(run_id)
-        if process is not None:
-            process.wait(timeout=30)
+        group = process.pid if process is not None else record.pid
+        if group is not None:
+            _stop_group(group, process)
+        pump_thread = self._pumps.get(run_id)
+        if pump_thread is not None:
+            pump_thread.join(timeout=10)
         record = RunRecord.load(self.run_dir(run_id))
-        if record.life_cycle_state not in {"TERMINATED", "INTERNAL_ERROR", "SKIPPED"}:
+        if was_running and record.result_state != "CANCELED":
             record.life_cycle_state = "TERMINATED"
             record.result_state = "CANCELED"
             record.state_message = "cancelled"
             record.save(self.run_dir(run_id))
+
+
+def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables a run gets: the machine's, without credentials (secrets come through the hand-off file)."""
+    return {name: value for name, value in environ.items() if not CREDENTIAL.search(name)}
+
+
+def _start_pump(process: subprocess.Popen[bytes], log_file: Path, secrets: list[str]) -> threading.Thread:
+    """Everything the run's processes write (Python, %sh, the JVM) reaches log.txt through the redactor."""
+    assert process.stdout is not None
+
+    def copy() -> None:
+        try:
+            with process.stdout as source, log_file.open("wb") as sink:  # type: ignore[union-attr]
+                pump(source, sink, StreamRedactor(secrets))
+        finally:
+            (log_file.parent / RUN_SECRETS).unlink(missing_ok=True)
+
+    thread = threading.Thread(target=copy, name=f"run-log-{log_file.parent.name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_group(group: int, process: subprocess.Popen[bytes] | None, grace_seconds: float = 20.0) -> None:
+    """SIGTERM the run's session (the run records CANCELED on it), wait, then SIGKILL what is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline:
+        if process is not None:
+            process.poll()
+        if not _group_alive(group):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    if process is not None:
+        process.wait(timeout=10)

@@ -1,24 +1,56 @@
-"""The notebook's ``spark``: one local SparkSession per run, quiet in the log as a Databricks run's output is."""
+"""The notebook's ``spark``: a local Spark with a workspace's paths, tables and Delta, warm between runs.
+
+A workspace keeps its cluster running; locally, the first run starts a Spark driver process
+(``warm_spark``) that later runs of the same workspace attach to in about a second, each with its own
+SparkSession over the shared SparkContext, as notebooks on one cluster share it. The runner turns it on
+with ``LOCAL_SPARK_WARM=1``; without it (or when the warm driver cannot start) the run starts its own.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from .fuse import install_path_mapping
+from .paths import PathMap
+from .spark_session import start_session
+from .tables import LocalCatalog
+
+WARM_ENV = "LOCAL_SPARK_WARM"
+
+
+def prepare_session(session: Any, workspace_root: Path, warehouse: Path) -> Any:
+    """Give a session Delta, workspace paths and the local metastore's tables."""
+    from .delta import DeltaDataSource
+    from .spark_paths import install_spark_paths
+    from .table_io import install_table_io
+
+    session.dataSource.register(DeltaDataSource)
+    install_spark_paths(PathMap.of(workspace_root))
+    local = LocalCatalog(workspace_root, warehouse)
+    install_table_io(session, local)
+    local.restore(session)
+    return session
+
 
 class LazySpark:
-    """The notebook's ``spark``: one local SparkSession per run, started in the background as the run begins."""
+    """The notebook's ``spark``: started (or attached to the warm driver) in the background as the run begins."""
 
     def __init__(self, master: str, warehouse: Path) -> None:
         self._master = master
         self._warehouse = warehouse
+        self._workspace_root = warehouse.parent
         self._session: Any = None
+        self._attached = False
         self._lock = threading.Lock()
+        install_path_mapping(self._workspace_root)
 
     def warm_up(self) -> None:
-        """Start the JVM in the background while the first cells (configs, imports) run."""
+        """Start (or attach to) Spark in the background while the first cells (configs, imports) run."""
         threading.Thread(target=self.session, name="spark-warm-up", daemon=True).start()
 
     def session(self) -> Any:
@@ -28,29 +60,34 @@ class LazySpark:
 
     def _start(self) -> Any:
         if self._session is None:
-            from pyspark.sql import SparkSession
-
             started = time.monotonic()
-            self._session = (
-                SparkSession.builder.master(self._master)
-                .appName("local-notebook-run")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.warehouse.dir", str(self._warehouse))
-                .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={self._warehouse}")
-                .getOrCreate()
-            )
-            self._session.sparkContext.setLogLevel("ERROR")
-            print(f"spark: local session {self._master} started in {time.monotonic() - started:.1f} s", flush=True)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers run the run's own venv
+            session, how = None, "local session"
+            if os.environ.get(WARM_ENV, "0") == "1":
+                from .warm_spark import attach_or_start
+
+                session = attach_or_start(self._workspace_root, self._master, self._warehouse)
+                self._attached, how = session is not None, "warm driver"
+            if session is None:
+                session = start_session(self._master, self._warehouse)
+            self._session = prepare_session(session, self._workspace_root, self._warehouse)
+            print(f"spark: {how} {self._master} ready in {time.monotonic() - started:.1f} s", flush=True)
         return self._session
+
+    def sql(self, sqlQuery: str, args: Any = None, **kwargs: Any) -> Any:  # noqa: N803 - PySpark's own name
+        """``spark.sql`` with Databricks SQL (catalogs, Delta commands, workspace paths) carried out locally."""
+        from .sql import run_sql
+        from .sql_rewrite import rewrite
+
+        if args or kwargs:
+            return self.session().sql(rewrite(self.session(), sqlQuery), args, **kwargs)
+        return run_sql(self.session(), sqlQuery)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session(), name)
 
     def stop(self) -> None:
-        """Stop the session if one was started."""
+        """Stop a session of this process; a warm driver's context stays up for the next run."""
         with self._lock:
-            if self._session is not None:
+            if self._session is not None and not self._attached:
                 self._session.stop()

@@ -26,6 +26,7 @@ def open_local_target(settings: Settings) -> Target:
         mlflow_dir=settings.local.mlflow_dir,
         spark_master=settings.local.spark_master,
         secrets_file=settings.project_dir / SECRETS_FILE,
+        warm_spark=settings.local.warm_spark,
     )
     return Target(
         name="local",

@@ -84,12 +84,18 @@ class LocalWorkspace:
                     return ObjectKind.NOTEBOOK
         return ObjectKind.FILE
 
-    def modified_times(self, path: str) -> dict[str, float]:
-        folder = self.local_path(path)
-        if not folder.is_dir():
+    def modified_times(self, path: str, skip: frozenset[str] = frozenset()) -> dict[str, float]:
+        """Last change of ``path`` and everything below it; folders named in ``skip`` are not looked into."""
+        top = self.local_path(path)
+        if top.is_file():
+            return {path: top.stat().st_mtime}
+        if not top.is_dir():
             return {}
-        found = {path: folder.stat().st_mtime}
-        for entry in folder.rglob("*"):
-            found[join(path, entry.relative_to(folder).as_posix())] = entry.stat().st_mtime
+        found = {path: top.stat().st_mtime}
+        pending = [top]
+        while pending:
+            for entry in pending.pop().iterdir():
+                found[join(path, entry.relative_to(top).as_posix())] = entry.stat().st_mtime
+                if entry.is_dir() and entry.name not in skip:
+                    pending.append(entry)
         return found
-

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,7 +23,13 @@ class RunRequest:
     parameters: Mapping[str, str] = field(default_factory=dict)
     libraries: Sequence[str] = ()
     timeout_seconds: int = 25 * 60
+    """Whole seconds, at least one: Databricks reads ``timeout_seconds: 0`` as "no timeout"."""
     idempotency_token: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timeout_seconds < 1:
+            raise ValueError(f"a run timeout must be at least 1 s, not {self.timeout_seconds!r}: 0 means no timeout")
+        object.__setattr__(self, "timeout_seconds", math.ceil(self.timeout_seconds))
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,42 @@ class RunTimeout(Exception):
     """The run outlived its timeout and was cancelled."""
 
 
+CANCEL_WAIT_SECONDS = 120.0
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Let a second Ctrl-C or SIGTERM not abort the cancel in progress (main thread only; others cannot)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def cancel_and_wait(runner: Runner, run_id: int, clock: Clock | None = None,
+                    bound_seconds: float = CANCEL_WAIT_SECONDS, interval: float = 1.0) -> RunStatus | None:
+    """Cancel the run and watch it until it has ended (or ``bound_seconds`` passed: then None).
+
+    A cancel request is only accepted, not done: the command must not exit while the run still holds compute.
+    """
+    clock = clock or SystemClock()
+    with _signals_deferred():
+        runner.cancel(run_id)
+        started = clock.time()
+        while True:
+            status = runner.status(run_id)
+            if status.is_terminal:
+                return status
+            if clock.time() - started >= bound_seconds:
+                return None
+            clock.sleep(interval)
+
+
 def wait_for_run(
     runner: Runner,
     run_id: int,
@@ -112,8 +158,8 @@ def wait_for_run(
 ) -> RunStatus:
     """Poll with backoff (never more than ``max_interval`` apart) until the run ends.
 
-    On timeout or interruption the run is cancelled before the exception propagates,
-    so no compute is left running.
+    On timeout or interruption (Ctrl-C, or SIGTERM raised as KeyboardInterrupt) the run is cancelled and
+    watched until it has ended before the exception propagates, so no compute is left running.
     """
     clock = clock or SystemClock()
     started = clock.time()
@@ -130,5 +176,5 @@ def wait_for_run(
             clock.sleep(min(interval, max_interval, max(timeout_seconds - elapsed, 0.01)))
             interval = min(interval * 1.5, max_interval)
     except (RunTimeout, KeyboardInterrupt):
-        runner.cancel(run_id)
+        cancel_and_wait(runner, run_id, clock, interval=min(max_interval, 5.0))
         raise

@@ -1,0 +1,6 @@
+# Databricks notebook source
+x = 1
+
+# COMMAND ----------
+
+# MAGIC %run ./NoSuchNotebook

@@ -1,0 +1,7 @@
+# Databricks notebook source
+x = 1
+
+# COMMAND ----------
+
+# MAGIC %r
+# MAGIC y <- 2

@@ -1,0 +1,7 @@
+# Databricks notebook source
+x = 1
+
+# COMMAND ----------
+
+# MAGIC %scala
+# MAGIC val y = 2

@@ -1,0 +1,2 @@
+# Databricks notebook source
+child_saw = dbutils.widgets.get("who")

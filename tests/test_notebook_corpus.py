@@ -1,0 +1,94 @@
+"""Real public Databricks notebooks run on the local target as corpus.json expects: SUCCESS, or FAILED saying why.
+
+The corpus is fetched code and is not committed: it is read from the folder named by NOTEBOOK_CORPUS,
+else ``../shared/notebook_corpus`` beside this repository. Each entry folder is copied into a baked
+project's notebooks package (the entry folder is then the repository root, as its Git folder was),
+its input data faked as the entry's ``fixtures`` say (``files``: DBFS or /databricks-datasets paths and contents;
+``setup_python``: code run as a notebook first), sent, and run with ``invoke run --target local``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Invoke = Callable[..., subprocess.CompletedProcess[str]]
+NOTEBOOK_HEADER = "# Databricks notebook source\n"
+
+
+def corpus_dir() -> Path | None:
+    """Where the corpus is, if anywhere."""
+    named = os.environ.get("NOTEBOOK_CORPUS")
+    candidates = [Path(named)] if named else []
+    candidates.append(Path(__file__).resolve().parents[1].parent / "shared" / "notebook_corpus")
+    return next((path for path in candidates if (path / "corpus.json").is_file()), None)
+
+
+CORPUS = corpus_dir()
+ENTRIES: dict[str, Any] = json.loads((CORPUS / "corpus.json").read_text()) if CORPUS else {}
+pytestmark = pytest.mark.skipif(CORPUS is None, reason="no notebook corpus: set NOTEBOOK_CORPUS or place it in "
+                                                        "../shared/notebook_corpus (it is fetched code, not committed)")
+
+
+@pytest.fixture(scope="module")
+def built_project(project: Path, tmp_path_factory: pytest.TempPathFactory, invoke_in: Invoke) -> Path:
+    """A baked project with its library built once."""
+    copy = tmp_path_factory.mktemp("corpus-base") / project.name
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".workspace", ".runs", ".mlflow", "dist", "build"))
+    result = invoke_in(copy, "build")
+    assert result.returncode == 0, result.stderr
+    return copy
+
+
+def run_entry(base: Path, corpus: Path, name: str, spec: dict[str, Any], invoke_in: Invoke,
+              work: Path) -> subprocess.CompletedProcess[str]:
+    """Copy ``base``, add the entry and its fixtures, send, deploy, run; the run's command-line result."""
+    project = work / base.name
+    shutil.copytree(base, project)
+    package = next(path.parent for path in project.glob("*/set_environment.py"))
+    shutil.copytree(corpus / name, package, dirs_exist_ok=True)
+    branch = name.replace("_", "-")
+    fixtures = spec.get("fixtures", {})
+    for path, content in fixtures.get("files", {}).items():
+        relative = path.removeprefix("dbfs:").lstrip("/")
+        folder = "" if relative.startswith("databricks-datasets/") else "dbfs"
+        file = project / ".workspace" / folder / relative
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(content)
+    if "setup_python" in fixtures:
+        (package / "corpus_setup.py").write_text(NOTEBOOK_HEADER + fixtures["setup_python"] + "\n")
+    for args in (("send", "--branch", branch, "--target", "local"), ("deploy", "--branch", branch)):
+        done = invoke_in(project, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    if "setup_python" in fixtures:
+        setup = invoke_in(project, "run", "--notebook", "corpus_setup", "--branch", branch, "--target", "local")
+        assert setup.returncode == 0, setup.stdout + setup.stderr
+    notebook = spec["notebook"].removeprefix(f"{name}/").removesuffix(".py")
+    params = [arg for key, value in spec.get("widgets", {}).items() for arg in ("--param", f"{key}={value}")]
+    return invoke_in(project, "run", "--notebook", notebook, "--branch", branch, "--target", "local", *params)
+
+
+def verdict(spec: dict[str, Any], result: subprocess.CompletedProcess[str]) -> str:
+    """'ok' when the run ended as expected, else what happened instead."""
+    output = result.stdout + result.stderr
+    if spec["expect"] == "SUCCESS":
+        return "ok" if result.returncode == 0 else "FAILED instead of SUCCESS"
+    if result.returncode == 0:
+        return "SUCCESS instead of FAILED"
+    if "INTERNAL_ERROR" in output:
+        return "INTERNAL_ERROR instead of FAILED"
+    return "ok" if spec["failure_contains"] in output else f"FAILED without {spec['failure_contains']!r}"
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_corpus_notebook_ends_as_expected(name: str, built_project: Path, invoke_in: Invoke, tmp_path: Path) -> None:
+    assert CORPUS is not None
+    result = run_entry(built_project, CORPUS, name, ENTRIES[name], invoke_in, tmp_path)
+    assert verdict(ENTRIES[name], result) == "ok", result.stdout[-3000:] + result.stderr[-3000:]

@@ -1,0 +1,59 @@
+"""A local workspace with a notebook folder, and a notebook namespace as the run process builds it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tooling.local.context import NotebookContext
+from tooling.local.dbfs import LocalFs
+from tooling.local.dbutils import LocalDbutils
+from tooling.local.notebook_executor import NotebookExecutor
+from tooling.local.notebook_globals import databricks_globals
+from tooling.local.redaction import Redactor
+from tooling.local.secrets import Secrets
+from tooling.local.workspace import LocalWorkspace
+
+H = "# Databricks notebook source\n"
+SEP = "\n# COMMAND ----------\n"
+FOLDER = "/root/branch"
+
+Run = Callable[..., dict[str, Any]]
+
+
+def notebook(*cells: str) -> str:
+    """A source-format notebook of these cells."""
+    return H + SEP.join(cells)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalWorkspace:
+    """A local workspace whose branch folder (with set_environment) is the working directory."""
+    space = LocalWorkspace(tmp_path / "ws")
+    space.import_notebook(f"{FOLDER}/set_environment", b"X = 1\n")
+    space.mkdirs(FOLDER)
+    monkeypatch.chdir(space.local_path(FOLDER))
+    return space
+
+
+@pytest.fixture
+def run_notebook(workspace: LocalWorkspace, tmp_path: Path, spark: Any) -> Run:
+    """Write notebooks into the workspace, run the first, return its namespace (the session's Spark)."""
+
+    def run(notebooks: dict[str, str], parameters: dict[str, str] | None = None) -> dict[str, Any]:
+        for name, source in notebooks.items():
+            workspace.import_notebook(f"{FOLDER}/{name}", source.encode())
+        path = f"{FOLDER}/{next(iter(notebooks))}"
+        context = NotebookContext(path, run_id=7, workspace_root=str(workspace.root),
+                                  site_packages=str(tmp_path / "site-packages"))
+        namespace: dict[str, Any] = {}
+        dbutils = LocalDbutils(parameters or {}, Secrets(None, Redactor()), LocalFs(workspace.root / "dbfs"),
+                               lambda *_: "", context)
+        namespace.update(databricks_globals(spark, dbutils))
+        NotebookExecutor(lambda p: workspace.read(p).decode()).run(path, namespace)
+        return namespace
+
+    return run
