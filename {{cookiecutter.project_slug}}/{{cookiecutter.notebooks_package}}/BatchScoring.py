@@ -27,6 +27,8 @@
 
 import json
 
+import mlflow
+
 from {{ cookiecutter.library_name }}.features import build_features
 from {{ cookiecutter.library_name }}.scoring import latest_days, load_champion, score, write_predictions
 from {{ cookiecutter.library_name }}.storage import read_sales
@@ -41,6 +43,7 @@ if STORAGE_ACCOUNT:
 
 # COMMAND ----------
 
+mlflow.set_registry_uri(REGISTRY_URI)
 champion = load_champion(MODEL_NAME)
 print(f"scoring with {MODEL_NAME} version {champion.version}")
 

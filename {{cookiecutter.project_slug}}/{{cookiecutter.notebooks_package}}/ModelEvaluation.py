@@ -29,6 +29,8 @@
 
 import json
 
+import mlflow
+
 from {{ cookiecutter.library_name }}.evaluation import EvaluationConfig, evaluate
 from {{ cookiecutter.library_name }}.features import NAIVE_COLUMN, TARGET_COLUMN, build_features
 from {{ cookiecutter.library_name }}.scoring import latest_days
@@ -50,6 +52,7 @@ print(f"{len(evaluation_set)} rows from {evaluation_set['date'].min()} to {evalu
 
 # COMMAND ----------
 
+mlflow.set_registry_uri(REGISTRY_URI)
 config = EvaluationConfig(
     experiment_name=EXPERIMENT_NAME,
     model_name=MODEL_NAME,

@@ -1,4 +1,4 @@
-"""A Unity Catalog volume as the library store: the real SDK's Files API uploads, whole and in parts, against the fake."""
+"""A Unity Catalog volume as the library store: the real SDK's Files API uploads, whole and in parts."""
 
 from __future__ import annotations
 

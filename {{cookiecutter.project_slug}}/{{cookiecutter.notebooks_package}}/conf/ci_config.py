@@ -16,6 +16,6 @@ DEMO_DAYS = 2 * 365
 ESTIMATOR_PARAMS = {"max_iter": 60, "learning_rate": 0.1, "random_state": 0}
 EXPERIMENT_NAME = f"{WORKSPACE_ROOT}/experiments/ci"
 EVAL_EXPERIMENT_NAME = f"{WORKSPACE_ROOT}/experiments/ci-evaluation"
-MODEL_NAME = "{{ cookiecutter.library_name }}_ci"
+MODEL_NAME = f"{MODEL_PREFIX}{{ cookiecutter.library_name }}_ci"
 EVAL_RESAMPLES = 200
 PREDICTIONS_PATH = "dbfs:/{{ cookiecutter.project_slug }}/ci/predictions"

@@ -14,5 +14,5 @@ DEMO_STORES = 3
 DEMO_ITEMS = 5
 EXPERIMENT_NAME = f"{WORKSPACE_ROOT}/experiments/DEVELOPER_NAME"
 EVAL_EXPERIMENT_NAME = f"{WORKSPACE_ROOT}/experiments/DEVELOPER_NAME-evaluation"
-MODEL_NAME = "{{ cookiecutter.library_name }}_DEVELOPER_NAME"
+MODEL_NAME = f"{MODEL_PREFIX}{{ cookiecutter.library_name }}_DEVELOPER_NAME"
 PREDICTIONS_PATH = "dbfs:/{{ cookiecutter.project_slug }}/dev/DEVELOPER_NAME/predictions"

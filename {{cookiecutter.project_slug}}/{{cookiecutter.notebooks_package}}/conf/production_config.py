@@ -28,7 +28,15 @@ EXPERIMENT_NAME = f"{WORKSPACE_ROOT}/experiments/training"
 
 # Evaluation and scoring
 TASK_TYPE = "regression"
-MODEL_NAME = "{{ cookiecutter.library_name }}"
+# Model registry: Unity Catalog's where the workspace has it (REGISTRY_URI "databricks-uc", MLflow 3's default
+# on Databricks), which names a model <catalog>.<schema>.<model> and moves aliases (@champion), never stages.
+# CATALOG = "" selects the workspace registry and plain names, for a workspace without Unity Catalog. On the
+# local target both URIs mean the run's own MLflow store, which takes either kind of name.
+CATALOG = "main"
+SCHEMA = "{{ cookiecutter.notebooks_package }}"
+REGISTRY_URI = "databricks-uc" if CATALOG else "databricks"
+MODEL_PREFIX = f"{CATALOG}.{SCHEMA}." if CATALOG else ""
+MODEL_NAME = f"{MODEL_PREFIX}{{ cookiecutter.library_name }}"
 EVAL_EXPERIMENT_NAME = f"{WORKSPACE_ROOT}/experiments/evaluation"
 EVAL_METRIC = "mae"
 EVAL_RESAMPLES = 1000
