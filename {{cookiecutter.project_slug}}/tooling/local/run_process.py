@@ -21,6 +21,7 @@ from .mlflow_uris import map_databricks_uris
 from .notebook_executor import NotebookExecutor, NotebookExit, NotebookFailure, resolve_relative
 from .notebook_globals import databricks_globals, display
 from .notebook_parser import Cell
+from .notebook_spark import route_builder, starting_session
 from .redaction import RedactingStream, Redactor
 from .run_record import RunRecord
 from .secrets import Secrets
@@ -66,7 +67,8 @@ class ContextSpark(LazySpark):
 
     def _start(self) -> Any:
         started = self._session is None
-        session = super()._start()
+        with starting_session():
+            session = super()._start()
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)
@@ -179,6 +181,7 @@ class LocalRun:
         self.site_packages.mkdir(exist_ok=True)
         sys.path[:0] = list(dict.fromkeys([str(folder), str(root), str(self.site_packages)]))
         install_ipython()
+        route_builder(self.spark.session)
         os.chdir(folder)
         print(f"working directory: {folder} (the notebook's folder; it and {root.name}/ are on sys.path)", flush=True)
 
