@@ -60,7 +60,8 @@ def test_failing_assert_turns_ci_red_with_the_cell_and_message(project_copy: Pat
                        "--skip-tests")
     assert result.returncode != 0
     assert "TERMINATED/FAILED" in result.stderr
-    assert re.search(r"ModelTraining, cell \d+: AssertionError: model MAE is .* at most 0.01", result.stderr)
+    # The cell's number and its first line, as Databricks shows the failing cell, then the error.
+    assert re.search(r"ModelTraining, cell \d+ `[^`]+`: AssertionError: model MAE is .* at most 0.01", result.stderr)
 
 
 SECRET_NOTEBOOK = """# Databricks notebook source

@@ -17,12 +17,13 @@ from .spark_paths import map_path
 from .table_io import catalog
 
 IDENT = r"(?:`[^`]+`|[A-Za-z_][\w$]*)"
+MORE_PARTS = "{0,2}"  # a table name has up to two more dotted parts: catalog.schema.table
 NAME3 = re.compile(rf"(?<![\w.`])({IDENT})\.({IDENT})\.({IDENT})(?![\w`(])")
 LOCATION = re.compile(r"(\bLOCATION\s+)(['\"])([^'\"]+)\2", re.IGNORECASE)
 PATH_TABLE = re.compile(r"\b(delta|parquet|csv|json|orc|text|avro|binaryFile)\.`([^`]+)`", re.IGNORECASE)
 TRAVEL = re.compile(
-    rf"(?<![\w.`])({IDENT}(?:\.{IDENT}){{0,2}})\s+(?:VERSION\s+AS\s+OF\s+(\d+)|TIMESTAMP\s+AS\s+OF\s+'([^']+)')"
-    rf"|(?<![\w.`])({IDENT}(?:\.{IDENT}){{0,2}})@v(\d+)\b",
+    rf"(?<![\w.`])({IDENT}(?:\.{IDENT}){MORE_PARTS})\s+(?:VERSION\s+AS\s+OF\s+(\d+)|TIMESTAMP\s+AS\s+OF\s+'([^']+)')"
+    rf"|(?<![\w.`])({IDENT}(?:\.{IDENT}){MORE_PARTS})@v(\d+)\b",
     re.IGNORECASE,
 )
 UNSUPPORTED = [
