@@ -54,7 +54,7 @@ def main() -> None:
         lines, code = timed_lines([str(BIN / "invoke"), "ci", "--target", "local", "--build-id", "1",
                                    "--branch", "main"], project)
         log = (project / ".runs" / "1" / "log.txt").read_text()
-        spark_start = float(re.search(r"started in ([0-9.]+) s", log).group(1))
+        spark_start = float(re.search(r"spark: .* (?:started|ready) in ([0-9.]+) s", log).group(1))
         phases = {
             "unit tests": first(lines, r"^send to "),
             "send": first(lines, r"^sent ") - first(lines, r"^send to "),

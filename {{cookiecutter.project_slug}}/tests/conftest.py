@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
@@ -26,8 +27,8 @@ SPARK_CONFIG = {
 
 
 class SparkStarter:
-    """Starts the session in the background as pytest starts, so the JVM boots while tests are collected and
-    the tests that need no Spark run; the ``spark`` fixture waits for it only if it is not ready yet."""
+    """Starts the session in the background as pytest starts, so the JVM boots while modules import and the
+    tests that need no Spark run; the ``spark`` fixture waits for it only if it is not ready yet."""
 
     def __init__(self) -> None:
         self._session: SparkSession | None = None
@@ -66,6 +67,10 @@ class SparkStarter:
 
 
 STARTER = SparkStarter()
+if not {"--collect-only", "--co"} & set(sys.argv):
+    # Now, as pytest loads this file: the JVM boots while the plugins below (MLflow, scikit-learn) and the test
+    # modules import, which takes seconds too.
+    STARTER.start()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,12 +78,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Boot Spark before collection (imports take seconds too), unless only named tests that cannot need it run."""
-    if not config.option.collectonly:
-        STARTER.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
