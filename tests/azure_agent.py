@@ -6,7 +6,7 @@ predefined variables set as Azure sets them, Databricks pointed at the project's
 pipeline does, by workload identity federation: the job's ID token comes from the project's fake identity
 provider (``SYSTEM_TEAMFOUNDATIONCOLLECTIONURI`` points at it) and the fake workspace exchanges it under a
 federation policy for the service principal. The agent's Python is a fresh, empty
-virtual environment made for this module: the first job's "Install dependencies" step really installs
+virtual environment made once per session: the first job's "Install dependencies" step really installs
 the project's pinned requirements into it (pip's cache spares the downloads after the first time), and
 the later jobs' install steps find them there, as a self-hosted agent with a warm cache would. The
 unit-test step runs with ``PYTEST_ADDOPTS`` selecting a few fast modules: the full generated suite runs
@@ -36,12 +36,12 @@ UNIT_TESTS_SUBSET = "-k 'environments or test_configs'"
 PIPELINE_SUBJECT = "p://contoso/forecasting/demand-forecasting"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def azure(baked: Callable[[Bake], Path]) -> dict[str, Any]:
     return yaml.safe_load((baked(MATRIX[0]) / "azure-pipelines.yml").read_text())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def origin(baked: Callable[[Bake], Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default bake as a repository on the release branch, as the team pushes it."""
     repo = tmp_path_factory.mktemp("origin") / "demand-forecasting"
@@ -59,7 +59,7 @@ def commit(repo: Path, message: str) -> str:
                           check=True).stdout.strip()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fake(origin: Path) -> Iterator[Any]:
     sys.path.insert(0, str(origin / "tests"))
     from fake_databricks import FakeDatabricks, RunScript
@@ -77,7 +77,7 @@ def fake(origin: Path) -> Iterator[Any]:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def agent_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin folder of a fresh, empty virtual environment for the agent's steps."""
     venv = tmp_path_factory.mktemp("agent-venv") / "venv"
@@ -128,12 +128,12 @@ def federated(fake: Any) -> dict[str, str]:
             "System.AccessToken": fake.idp.request_token}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def service_principal(fake: Any) -> dict[str, str]:
     return federated(fake)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pipeline_run(origin: Path, azure: dict[str, Any], fake: Any, service_principal: dict[str, str],
                  tmp_path_factory: pytest.TempPathFactory, agent_python: Path) -> tuple[Agent, dict[str, list]]:
     agent = agent_for(origin, tmp_path_factory.mktemp("agent"), "301", azure, agent_python, collection_uri(fake))

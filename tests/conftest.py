@@ -14,6 +14,9 @@ from matrix import MATRIX, Bake
 
 from bakery import bake
 
+# One pipeline agent run per session, shared by the agent and release tests (it takes minutes).
+pytest_plugins = ["azure_agent"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fast", action="store_true",

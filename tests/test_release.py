@@ -14,7 +14,6 @@ from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.slow
 
-pytest_plugins = ["azure_agent"]
 BIN = Path(sys.executable).parent
 
 
