@@ -33,8 +33,9 @@ def corpus_dir() -> Path | None:
 
 CORPUS = corpus_dir()
 ENTRIES: dict[str, Any] = json.loads((CORPUS / "corpus.json").read_text()) if CORPUS else {}
-pytestmark = pytest.mark.skipif(CORPUS is None, reason="no notebook corpus: set NOTEBOOK_CORPUS or place it in "
-                                                        "../shared/notebook_corpus (it is fetched code, not committed)")
+NO_CORPUS = ("no notebook corpus: set NOTEBOOK_CORPUS or place it in ../shared/notebook_corpus (it is fetched "
+             "code, not committed)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)]
 
 
 @pytest.fixture(scope="module")
