@@ -87,7 +87,15 @@ class LazySpark:
         return getattr(self.session(), name)
 
     def stop(self) -> None:
-        """Stop a session of this process; a warm driver's context stays up for the next run."""
-        with self._lock:
+        """Stop a session of this process; a warm driver's context stays up for the next run.
+
+        A session still starting (a run that failed or ended before it needed Spark) is not waited for: its
+        JVM ends with this process, so the run reports its end at once instead of after Spark's start.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
             if self._session is not None and not self._attached:
                 self._session.stop()
+        finally:
+            self._lock.release()
