@@ -15,7 +15,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .champion import CHAMPION_ALIAS, aliased_version
-from .storage import resolve
 
 
 class NoChampionError(RuntimeError):
@@ -84,5 +83,5 @@ def write_predictions(
     spark: SparkSession, predictions: pd.DataFrame, uri: str, table_format: str, mode: str = "append"
 ) -> int:
     """Write the scored rows to the table at ``uri`` (appending by default) and return the row count."""
-    spark.createDataFrame(predictions).write.format(table_format).mode(mode).save(resolve(uri))
+    spark.createDataFrame(predictions).write.format(table_format).mode(mode).save(uri)
     return len(predictions)

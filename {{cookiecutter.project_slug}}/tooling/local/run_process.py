@@ -166,7 +166,6 @@ class LocalRun:
         env = self.record.environment
         os.environ["MLFLOW_TRACKING_URI"] = env["tracking_uri"]
         os.environ["_MLFLOW_SERVER_ARTIFACT_ROOT"] = str(Path.cwd().resolve() / "mlruns")
-        os.environ["LOCAL_DBFS_ROOT"] = env["dbfs_root"]
         map_databricks_uris(env["tracking_uri"])
         home = self.run_dir.resolve() / "home"
         home.mkdir(exist_ok=True)

@@ -19,10 +19,10 @@ from ..target.runs import RunOutput, RunRequest, RunStatus, SubmittedRun
 from .redaction import StreamRedactor, pump
 from .run_record import LOG_FILE, RunRecord
 from .secrets import hand_off
+from .warm_spark import WARM_ENV
 from .workspace import LocalWorkspace
 
 RUN_SECRETS = "secrets.json"
-WARM_ENV = "LOCAL_SPARK_WARM"  # read by the run process (tooling.local.spark), which imports too much for here
 CREDENTIAL = re.compile(r"^DATABRICKS_|^SYSTEM_ACCESSTOKEN$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 
 

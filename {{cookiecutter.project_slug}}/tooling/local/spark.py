@@ -19,8 +19,7 @@ from .fuse import install_path_mapping
 from .paths import PathMap
 from .spark_session import start_session
 from .tables import LocalCatalog
-
-WARM_ENV = "LOCAL_SPARK_WARM"
+from .warm_spark import WARM_ENV, attach_or_start
 
 
 def prepare_session(session: Any, workspace_root: Path, warehouse: Path) -> Any:
@@ -64,10 +63,13 @@ class LazySpark:
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers run the run's own venv
             session, how = None, "local session"
             if os.environ.get(WARM_ENV, "0") == "1":
-                from .warm_spark import attach_or_start
-
                 session = attach_or_start(self._workspace_root, self._master, self._warehouse)
-                self._attached, how = session is not None, "warm driver"
+                self._attached = session is not None
+                if session is None:
+                    print(f"spark: no warm driver for {self._master} could be reached or started (see "
+                          f"{self._workspace_root / '.spark-driver'}); starting this run's own session", flush=True)
+                else:
+                    how = "warm driver"
             if session is None:
                 session = start_session(self._master, self._warehouse)
             self._session = prepare_session(session, self._workspace_root, self._warehouse)

@@ -22,6 +22,8 @@ from typing import Any
 
 DRIVER_DIR = ".spark-driver"
 IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
+WARM_ENV = "LOCAL_SPARK_WARM"
+"""Set to 1 in a run's environment by the runner (mlops.local.warm_spark) to attach to the warm driver."""
 START_TIMEOUT = 120.0
 
 
