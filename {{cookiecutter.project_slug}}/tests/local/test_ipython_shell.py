@@ -70,3 +70,9 @@ def test_a_child_notebook_has_its_own_shell_and_the_parents_comes_back() -> None
     assert ipython_shell.get_ipython() is parent
     ipython_shell.deactivate(parent)
     assert ipython_shell.get_ipython() is None
+
+
+def test_registering_an_event_callback_says_it_will_not_run(capsys: pytest.CaptureFixture[str]) -> None:
+    shell = ipython_shell.attach({})
+    shell.events.register("post_run_cell", print)
+    assert "fires no IPython events, so this callback will not run" in capsys.readouterr().out

@@ -34,6 +34,10 @@ class Events:
         self.callbacks: dict[str, list[Callable[..., Any]]] = {}
 
     def register(self, event: str, function: Callable[..., Any]) -> None:
+        """Keep the callback, and say that it will not run: a silent registration would hide the gap."""
+        name = getattr(function, "__qualname__", repr(function))
+        print(f"note: get_ipython().events.register({event!r}, {name}): the local target fires no IPython events, "
+              "so this callback will not run", flush=True)
         self.callbacks.setdefault(event, []).append(function)
 
     def unregister(self, event: str, function: Callable[..., Any]) -> None:
