@@ -45,9 +45,15 @@ def route_builder(run_session: Callable[[], Any]) -> None:
                 module = SparkSession._get_j_spark_session_module(session._jvm)
                 module.applyModifiableSettings(session._jsparkSession, options)
             except Exception:  # noqa: BLE001 - not a classic session: apply what the session accepts
+                refused = []
                 for key, value in options.items():
-                    with contextlib.suppress(Exception):
+                    try:
                         session.conf.set(key, value)
+                    except Exception:  # noqa: BLE001 - a static setting: said below, as Spark warns on Databricks
+                        refused.append(key)
+                if refused:
+                    print(f"note: using the run's existing Spark session; these settings cannot change on it and were "
+                          f"not applied: {', '.join(sorted(refused))}", flush=True)
         return session
 
     get_or_create.routed_to_run = True  # type: ignore[attr-defined]
