@@ -1,16 +1,15 @@
 """Real public Databricks notebooks run on the local target as corpus.json expects: SUCCESS, or FAILED saying why.
 
-The corpus is fetched code and is not committed: it is read from the folder named by NOTEBOOK_CORPUS,
-else ``../shared/notebook_corpus`` beside this repository. Each entry folder is copied into a baked
-project's notebooks package (the entry folder is then the repository root, as its Git folder was),
-its input data faked as the entry's ``fixtures`` say (``files``: DBFS or /databricks-datasets paths and contents;
-``setup_python``: code run as a notebook first), sent, and run with ``invoke run --target local``.
+The corpus (``tests/notebook_corpus``: 23 notebooks from public repositories, unmodified, each with its source,
+commit and licence in SOURCES.md and LICENSES/) is test material, not part of the product. Each entry folder is
+copied into a baked project's notebooks package (the entry folder is then the repository root, as its Git folder
+was), its input data faked as the entry's ``fixtures`` say (``files``: DBFS or /databricks-datasets paths and
+contents; ``setup_python``: code run as a notebook first), sent, and run with ``invoke run --target local``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -23,19 +22,9 @@ Invoke = Callable[..., subprocess.CompletedProcess[str]]
 NOTEBOOK_HEADER = "# Databricks notebook source\n"
 
 
-def corpus_dir() -> Path | None:
-    """Where the corpus is, if anywhere."""
-    named = os.environ.get("NOTEBOOK_CORPUS")
-    candidates = [Path(named)] if named else []
-    candidates.append(Path(__file__).resolve().parents[1].parent / "shared" / "notebook_corpus")
-    return next((path for path in candidates if (path / "corpus.json").is_file()), None)
-
-
-CORPUS = corpus_dir()
-ENTRIES: dict[str, Any] = json.loads((CORPUS / "corpus.json").read_text()) if CORPUS else {}
-NO_CORPUS = ("no notebook corpus: set NOTEBOOK_CORPUS or place it in ../shared/notebook_corpus (it is fetched "
-             "code, not committed)")
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)]
+CORPUS = Path(__file__).resolve().parent / "notebook_corpus"
+ENTRIES: dict[str, Any] = json.loads((CORPUS / "corpus.json").read_text())
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +79,5 @@ def verdict(spec: dict[str, Any], result: subprocess.CompletedProcess[str]) -> s
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_corpus_notebook_ends_as_expected(name: str, built_project: Path, invoke_in: Invoke, tmp_path: Path) -> None:
-    assert CORPUS is not None
     result = run_entry(built_project, CORPUS, name, ENTRIES[name], invoke_in, tmp_path)
     assert verdict(ENTRIES[name], result) == "ok", result.stdout[-3000:] + result.stderr[-3000:]

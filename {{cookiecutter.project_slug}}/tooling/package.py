@@ -11,7 +11,10 @@ from .errors import UserError
 from .target.workspace import NOTEBOOK_HEADER, ObjectKind
 
 SET_ENVIRONMENT = "set_environment"
-SKIPPED_NAMES = frozenset({"__init__.py", "__pycache__"})
+SKIPPED_NAMES = frozenset({"__pycache__"})
+PACKAGE_MARKER = "__init__.py"
+"""The package root's own ``__init__.py`` lets the project's tests import it; a workspace folder needs none. Nested
+``__init__.py`` files are sent: a workspace module package without one would lose to an installed namesake."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ def _is_notebook(file: Path) -> bool:
 
 
 def collect_package(package_dir: Path) -> dict[str, LocalItem]:
-    """The notebooks (named without ``.py``) and other files of the package; hidden files, caches skipped."""
+    """The notebooks (named without ``.py``) and other files of the package; hidden files, caches and the root
+    ``__init__.py`` skipped."""
     if not package_dir.is_dir():
         raise UserError(f"notebooks package {package_dir} does not exist")
     items: dict[str, LocalItem] = {}
@@ -42,7 +46,7 @@ def collect_package(package_dir: Path) -> dict[str, LocalItem]:
         parts = file.relative_to(package_dir).parts
         if not file.is_file() or any(part.startswith(".") or part in SKIPPED_NAMES for part in parts):
             continue
-        if file.suffix in {".pyc", ".pyo"}:
+        if file.suffix in {".pyc", ".pyo"} or parts == (PACKAGE_MARKER,):
             continue
         relative = "/".join(parts)
         if _is_notebook(file):

@@ -25,6 +25,8 @@ def package(tmp_path: Path) -> Path:
     (copy / ".hidden.py").write_text("# Databricks notebook source\n")
     (copy / "__pycache__").mkdir(exist_ok=True)
     (copy / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    (copy / "helpers").mkdir()
+    (copy / "helpers" / "__init__.py").write_text("")  # a workspace module package, as in a Git folder
     return copy
 
 
@@ -39,7 +41,8 @@ def test_send_writes_notebooks_without_extension_and_skips_the_rest(package: Pat
     names = {info.path: info.kind for info in workspace.list_recursive("/P/BI-1")}
     assert names["/P/BI-1/ModelTraining"] is ObjectKind.NOTEBOOK
     assert names["/P/BI-1/conf/production_config"] is ObjectKind.NOTEBOOK
-    assert not any(".hidden" in path or "pycache" in path or "__init__" in path for path in names)
+    assert not any(".hidden" in path or "pycache" in path or path == "/P/BI-1/__init__" for path in names)
+    assert names["/P/BI-1/helpers/__init__.py"] is ObjectKind.FILE
     assert workspace.read("/P/BI-1/set_environment").decode().splitlines()[1] == "# MAGIC %run ./conf/ci_config"
 
 
