@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,17 +63,30 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def invoke_in() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the real ``invoke`` command line in a project with this environment's tools."""
+def invoke_in(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
+    """Run the real ``invoke`` command line in a project with this environment's tools.
+
+    Local runs leave a warm Spark driver per project, as they do for users; here each stops after a minute
+    idle (a test's runs follow each other within seconds), and any still up when the session ends is stopped.
+    """
     bin_dir = str(Path(sys.executable).parent)
 
     def run(path: Path, *args: str, timeout: float = 600, **extra_env: str) -> subprocess.CompletedProcess[str]:
         outside = {name: value for name, value in os.environ.items() if name not in PIPELINE_VARIABLES}
-        env = {**outside, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **extra_env}
+        env = {**outside, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+               "LOCAL_SPARK_IDLE_SECONDS": "60", **extra_env}
         return subprocess.run([str(Path(bin_dir) / "invoke"), *args], cwd=path, env=env, capture_output=True,
                               text=True, check=False, timeout=timeout)
 
-    return run
+    yield run
+    stop_warm_drivers(tmp_path_factory.getbasetemp())
+
+
+def stop_warm_drivers(root: Path) -> None:
+    """Stop every warm Spark driver a project under ``root`` left running (SIGTERM: it stops its JVM)."""
+    for record in root.rglob(".spark-driver/driver.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            os.kill(json.loads(record.read_text())["pid"], signal.SIGTERM)
 
 
 @pytest.fixture

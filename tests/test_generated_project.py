@@ -12,7 +12,8 @@ import pytest
 from matrix import MATRIX
 
 ROOT = "/Projects/DemandForecasting"
-TASKS = ("send", "build", "deploy", "deployments", "ci", "run", "pipeline", "clean", "mlflow-ui", "test", "lint")
+TASKS = ("send", "build", "deploy", "deployments", "ci", "run", "pipeline", "clean", "mlflow-ui", "stop-spark", "test",
+         "lint")
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -187,6 +187,14 @@ def mlflow_ui(c, port=5000):
 
 
 @task
+def stop_spark(c):
+    """Stop the local target's warm Spark driver (runs start it; it stops by itself after 30 idle minutes)."""
+    from tooling.commands.stop_spark import stop_spark as stop
+
+    _run(lambda out: stop(_settings(c), out))
+
+
+@task
 def test(c):
     """Run all tests, integration tests against a real MLflow server included (JUnit XML in test-results.xml)."""
     from tooling.commands.unit_tests import unit_tests

@@ -5,15 +5,21 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
 
+from tooling.commands.unit_tests import SPARK_TEST_FOLDERS
+from tooling.spark_class_archive import java_options
+
 pytest_plugins = ["mlflow_fixtures", "fake_databricks.fixtures"]
 SERVER_FIXTURES = {"mlflow_server"}
+TESTS_DIR = Path(__file__).resolve().parent
 # Small data on one core: a lean JVM (C1 compiler only) and interpreted expressions start and answer
-# several seconds sooner than Spark's defaults, which pay off only on big data.
+# several seconds sooner than Spark's defaults, which pay off only on big data; the machine's class archive
+# of Spark (made by `invoke ci`, see tooling/spark_class_archive.py) halves the JVM's start when there is one.
 SPARK_CONFIG = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -22,7 +28,7 @@ SPARK_CONFIG = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.driver.extraJavaOptions": f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC {java_options()}".strip(),
 }
 
 
@@ -43,6 +49,7 @@ class SparkStarter:
     def _build(self) -> None:
         try:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # offline: no lookup of the host's public address
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers (UDFs, Delta) run this venv
             builder: Any = SparkSession.builder.master("local[1]").appName("unit-tests")
             for key, value in SPARK_CONFIG.items():
                 builder = builder.config(key, value)
@@ -67,10 +74,14 @@ class SparkStarter:
 
 
 STARTER = SparkStarter()
-if not {"--collect-only", "--co"} & set(sys.argv):
-    # Now, as pytest loads this file: the JVM boots while the plugins below (MLflow, scikit-learn) and the test
-    # modules import, which takes seconds too.
-    STARTER.start()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
+    """Boot the JVM as the first module of a Spark test folder is collected, so it starts while the modules
+    import (MLflow, scikit-learn: seconds too); a run of the other tests never starts one."""
+    relative = file_path.relative_to(TESTS_DIR).parts if file_path.is_relative_to(TESTS_DIR) else ()
+    if len(relative) > 1 and relative[0] in SPARK_TEST_FOLDERS and not parent.config.option.collectonly:
+        STARTER.start()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

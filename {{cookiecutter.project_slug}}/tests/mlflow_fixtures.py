@@ -3,7 +3,8 @@
 Load it with ``pytest_plugins = ["mlflow_fixtures"]``; ``mlflow_server`` yields the tracking URI,
 ``mlflow_tracking`` points the ``mlflow`` client at it for one test and ``names`` gives that test
 its own experiment and model names. The helpers log models whose predictions are known by
-construction: each returns one column of its input.
+construction: each returns one column of its input. MLflow and scikit-learn are imported by the fixtures
+and helpers that use them, so loading the plugin costs a run of unit tests nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import mlflow
-import numpy as np
 import pytest
-from sklearn.linear_model import LinearRegression, LogisticRegression
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LinearRegression, LogisticRegression
 
 STARTUP_TIMEOUT_SECONDS = 120
 STOP_GRACE_SECONDS = 3
@@ -91,6 +93,8 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def mlflow_tracking(mlflow_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the mlflow client (tracking and registry) at the session's server for one test."""
+    import mlflow
+
     previous_tracking, previous_registry = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
     monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
@@ -112,6 +116,9 @@ def names(mlflow_tracking: str) -> dict[str, str]:
 
 def column_regressor(column: str) -> LinearRegression:
     """A fitted regressor whose prediction is exactly ``column``."""
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
     model = LinearRegression()
     model.coef_, model.intercept_ = np.array([1.0]), 0.0
     model.feature_names_in_, model.n_features_in_ = np.array([column], dtype=object), 1
@@ -120,6 +127,9 @@ def column_regressor(column: str) -> LinearRegression:
 
 def column_classifier(column: str) -> LogisticRegression:
     """A fitted classifier whose P(class 1) is increasing in ``column`` (so its ROC AUC is the column's)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression()
     model.coef_, model.intercept_, model.classes_ = np.array([[1.0]]), np.array([0.0]), np.array([0, 1])
     model.feature_names_in_, model.n_features_in_ = np.array([column], dtype=object), 1
@@ -128,6 +138,8 @@ def column_classifier(column: str) -> LogisticRegression:
 
 def log_candidate(experiment: str, model, candidate: str = "true") -> str:
     """Log ``model`` the way training does: artifact ``model``, tag ``candidate``."""
+    import mlflow
+
     mlflow.set_experiment(experiment)
     with mlflow.start_run(tags={"candidate": candidate}) as run:
         mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])

@@ -26,7 +26,7 @@ class LocalSettings:
     mlflow_dir: Path
     spark_master: str = "local[2]"
     run_timeout_minutes: float = 25
-    warm_spark: bool = False
+    warm_spark: bool = True
     """Keep a Spark driver up between runs (stopped after 30 idle minutes), as a workspace keeps its cluster."""
 
 
@@ -75,7 +75,7 @@ def load_settings(project_dir: Path, config: Mapping[str, Any]) -> Settings:
                 mlflow_dir=project_dir / local["mlflow_dir"],
                 spark_master=str(local.get("spark_master", "local[2]")),
                 run_timeout_minutes=float(local.get("run_timeout_minutes", 25)),
-                warm_spark=bool(local.get("warm_spark", False)),
+                warm_spark=bool(local.get("warm_spark", True)),
             ),
             databricks=dict(table.get("databricks") or {}),
             environments={name: dict(data or {}) for name, data in (table.get("environments") or {}).items()},

@@ -8,13 +8,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from databricks.sdk import WorkspaceClient
-from databricks.sdk.config import Config
 
 from .clock import FakeClock
 from .server import FakeDatabricks
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
 
 SDK_ENVIRONMENT = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_")
 
@@ -41,7 +43,11 @@ def fake() -> Iterator[FakeDatabricks]:
 @pytest.fixture
 def client(fake: FakeDatabricks, sdk_env: Path) -> WorkspaceClient:
     """A real SDK client with a PAT for the fake; its retries wait on a fake clock (no real sleeping) and give up
-    after 20 s of that clock instead of 5 minutes."""
+    after 20 s of that clock instead of 5 minutes. The SDK is imported here: tests that need no client do not
+    pay for it."""
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
     return WorkspaceClient(config=Config(host=fake.host, token=fake.token, retry_timeout_seconds=20,
                                          clock=FakeClock()))
 

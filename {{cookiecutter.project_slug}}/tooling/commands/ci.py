@@ -85,6 +85,21 @@ def repo_notebooks(target: Target, settings: Settings, build_id: str, branch: st
 
 
 @contextmanager
+def warm_compute(target: Target, write: Write) -> Iterator[None]:
+    """The target's warm compute started now, so it boots while the tests run; stopped at the end if ci
+    started it (a pipeline agent is not left with a JVM), left up if it was already there."""
+    compute = target.warm_compute
+    started = compute is not None and compute.used_by_runs and compute.start_in_background()
+    if started:
+        write("warm compute starting in the background for the run (stopped when ci ends)")
+    try:
+        yield
+    finally:
+        if started and compute is not None:
+            compute.stop()
+
+
+@contextmanager
 def sent_notebooks(target: Target, settings: Settings, folder: str, write: Write) -> Iterator[str]:
     """The CI folder with the notebooks sent to it."""
     write(f"send to {folder}:")
@@ -100,14 +115,16 @@ def ci(settings: Settings, options: CiOptions, write: Write) -> None:
     branch = options.branch or pipeline_branch() or current_branch(settings.project_dir)
     folder = ci_folder(settings.workspace_root, build_id, branch)
     target = open_target(settings, options.target, options.profile)
-    if not options.skip_tests:
-        unit_tests(settings.project_dir, write)
-    run_name = f"CI-{build_id}-{branch}"
-    notebooks = (repo_notebooks(target, settings, build_id, branch, options.keep, write) if options.via == "repos"
-                 else sent_notebooks(target, settings, folder, write))
-    with notebooks as notebooks_folder:
-        library = upload_library(target.libraries, build(settings, write), join(notebooks_folder, LIBRARIES), write)
-        run_notebook(target, posixpath.join(notebooks_folder, settings.training_notebook), run_name, {}, [library],
-                     write)
-        if options.run_tests:
-            run_integration_tests(target, settings, notebooks_folder, run_name, build_id, [library], write)
+    with warm_compute(target, write):
+        if not options.skip_tests:
+            unit_tests(settings.project_dir, write)
+        run_name = f"CI-{build_id}-{branch}"
+        notebooks = (repo_notebooks(target, settings, build_id, branch, options.keep, write)
+                     if options.via == "repos" else sent_notebooks(target, settings, folder, write))
+        with notebooks as notebooks_folder:
+            library = upload_library(target.libraries, build(settings, write), join(notebooks_folder, LIBRARIES),
+                                     write)
+            run_notebook(target, posixpath.join(notebooks_folder, settings.training_notebook), run_name, {},
+                         [library], write)
+            if options.run_tests:
+                run_integration_tests(target, settings, notebooks_folder, run_name, build_id, [library], write)

@@ -11,6 +11,7 @@ name with its location built in (``table_source``).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +26,25 @@ from pyspark.sql.datasource import (
     WriterCommitMessage,
 )
 
+CLOUD_URI = re.compile(r"^(abfss?|wasbs?|s3[an]?|gs|adl|r2):/", re.I)  # one slash: a URI that went through Path
+
 
 class DeltaUnsupported(Exception):
     """A Delta operation the local target cannot perform; the message names it."""
+
+
+class CloudStorageUnsupported(Exception):
+    """A cloud storage URI (``abfss://``, ``s3://``...): the local target has no cloud storage and no network."""
+
+
+def refuse_cloud_uri(path: Any, where: str = "path") -> None:
+    """Fail for a cloud storage URI, naming it, before Spark or ``deltalake`` tries to reach the cloud."""
+    match = CLOUD_URI.match(str(path or "").strip())
+    if match:
+        raise CloudStorageUnsupported(
+            f"{match.group(1).lower()}:// cloud storage is not supported on the local target (offline, no "
+            f"credentials): {where} {str(path)!r}; use a dbfs:/, /mnt/, /Volumes/ or workspace path instead, "
+            "which the local target keeps in the local workspace")
 
 
 def _option(options: Mapping[str, Any], name: str, default: Any = None) -> Any:
@@ -39,6 +56,7 @@ def _path(options: Mapping[str, Any]) -> str:
     path = _option(options, "path")
     if not path:
         raise ValueError("delta: a path is required (format('delta').load(path) or .save(path))")
+    refuse_cloud_uri(path, "Delta path")
     return str(path)
 
 
@@ -85,7 +103,8 @@ class DeltaWriter(DataSourceArrowWriter):
         from pyspark.sql.pandas.types import to_arrow_schema
 
         tables = [pa.ipc.open_stream(m.ipc).read_all() for m in messages if m is not None and m.ipc]
-        data = pa.concat_tables(tables) if tables else to_arrow_schema(self.schema).empty_table()
+        # Delta's TIMESTAMP is an instant: an empty write gets the UTC Arrow type Delta stores it as.
+        data = pa.concat_tables(tables) if tables else to_arrow_schema(self.schema, timezone="UTC").empty_table()
         # Delta on Databricks stores columns nullable; Spark marks computed columns non-nullable.
         data = data.cast(pa.schema([field.with_nullable(True) for field in data.schema]))
         schema_mode = None

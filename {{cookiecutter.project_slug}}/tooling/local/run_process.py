@@ -26,6 +26,7 @@ from .redaction import RedactingStream, Redactor
 from .run_record import RunRecord
 from .secrets import Secrets
 from .spark import LazySpark
+from .spark_session import WAREHOUSE_DIR
 from .workspace import LocalWorkspace
 
 MLFLOW_UI = "http://127.0.0.1:5000"
@@ -40,14 +41,14 @@ class NotebookTimeout(Exception):
 
 
 @contextlib.contextmanager
-def notebook_timeout(path: str, seconds: int) -> Iterator[None]:
+def notebook_timeout(path: str, seconds: float) -> Iterator[None]:
     """Interrupt the body after ``seconds`` (0: no limit), as Databricks does for ``dbutils.notebook.run``."""
     if seconds <= 0:
         yield
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise NotebookTimeout(f"notebook {path} timed out after {seconds} s")
+        raise NotebookTimeout(f"notebook {path} timed out after {seconds:g} s")
 
     previous_handler = signal.signal(signal.SIGALRM, expire)
     previous_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -95,7 +96,7 @@ class LocalRun:
         self.workspace = LocalWorkspace(Path(env["workspace_dir"]))
         self.redact = Redactor()
         self.site_packages = run_dir.resolve() / "site-packages"
-        self.spark = ContextSpark(env["spark_master"], self.workspace.root / "spark-warehouse")
+        self.spark = ContextSpark(env["spark_master"], self.workspace.root / WAREHOUSE_DIR)
         self.spark.conf_values = self.context(self.record.notebook_path).spark_conf()
         self.secrets = Secrets(Path(env["secrets_file"]), self.redact)
         self.fs = LocalFs(Path(env["dbfs_root"]))

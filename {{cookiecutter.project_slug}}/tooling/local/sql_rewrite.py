@@ -3,8 +3,11 @@
 Three-level names whose first part is a known catalog become ``catalog__schema.table`` (``hive_metastore``
 and ``spark_catalog`` names become ``schema.table``); paths in ``LOCATION '...'`` and in
 ``format.`path``` become local paths; ``delta.`path``` and Delta time travel (``VERSION AS OF``,
-``TIMESTAMP AS OF``, ``name@v3``) read through temporary views of the Delta data source.
-Statements the local target cannot run fail here, naming the operation.
+``TIMESTAMP AS OF``, ``name@v3``) read through temporary views of the Delta data source; string
+literals of ``INSERT ... VALUES`` get the casts to their columns' types that Databricks applies implicitly.
+Statements the local target cannot run fail here, naming the operation: among them cloud storage
+locations (``abfss://``, ``s3://``...) and the change data feed (``table_changes``), which ``deltalake``
+could read only if the table had been written with ``delta.enableChangeDataFeed``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import re
 import uuid
 from typing import Any
 
+from pyspark.sql.types import StringType
+
+from .delta import refuse_cloud_uri
 from .spark_paths import map_path
 from .table_io import catalog
 
@@ -26,6 +32,10 @@ TRAVEL = re.compile(
     rf"|(?<![\w.`])({IDENT}(?:\.{IDENT}){MORE_PARTS})@v(\d+)\b",
     re.IGNORECASE,
 )
+INSERT = re.compile(r"^\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?(?P<name>[\w`.]+)\s*(?P<columns>\([^()]*\))?\s*"
+                    r"(?P<query>VALUES\b.*?)\s*;?\s*$", re.I | re.S)
+STRING_TARGETS = re.compile(r"^(tinyint|smallint|int|bigint|float|double|decimal.*|boolean|date|timestamp(_ntz)?|binary"
+                            r"|interval.*)$")
 UNSUPPORTED = [
     (re.compile(r"\b(SHALLOW|DEEP)\s+CLONE\b|\bCLONE\b", re.I), "CLONE (Delta table cloning)"),
     (re.compile(r"^\s*CONVERT\s+TO\s+DELTA\b", re.I), "CONVERT TO DELTA"),
@@ -40,6 +50,7 @@ UNSUPPORTED = [
                 r"CONNECTION|FUNCTION\s+.*\bLANGUAGE\s+PYTHON)", re.I),
      "Unity Catalog securables (volumes, locations, credentials, shares, connections, Python UDFs)"),
     (re.compile(r"\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\b", re.I), "generated and identity columns"),
+    (re.compile(r"\btable_changes\s*\(", re.I), "table_changes() (Delta change data feed)"),
 ]
 
 
@@ -53,6 +64,10 @@ def refuse_unsupported(statement: str) -> None:
         if pattern.search(statement):
             raise UnsupportedSql(f"{what} is not supported on the local target (no Databricks runtime offline): "
                                  f"{' '.join(statement.split())[:120]}")
+    for match in LOCATION.finditer(statement):
+        refuse_cloud_uri(match.group(3), "LOCATION")
+    for match in PATH_TABLE.finditer(statement):
+        refuse_cloud_uri(match.group(2), f"{match.group(1)}.`...`")
 
 
 def known_catalogs() -> set[str]:
@@ -116,7 +131,51 @@ def rewrite_time_travel(spark: Any, statement: str) -> str:
     return TRAVEL.sub(travel, statement)
 
 
+def _target_types(spark: Any, name: str, columns: str | None) -> list[Any] | None:
+    try:
+        schema = spark.sql(f"SELECT * FROM {catalog().spark_name(spark, name, qualify=False)}").schema
+    except Exception:  # noqa: BLE001 - no such table: Spark's own INSERT reports it
+        return None
+    types = {field.name.lower(): field.dataType for field in schema.fields}
+    if columns is None:
+        return list(types.values())
+    names = [column.strip().strip("`").lower() for column in columns.strip()[1:-1].split(",")]
+    return [types[column] for column in names] if all(column in types for column in names) else None
+
+
+def cast_inserted_strings(spark: Any, original: str, statement: str) -> str:
+    """``INSERT ... VALUES`` of string literals into typed columns, with the casts Databricks applies.
+
+    On Databricks a string literal is promoted to any simple type (``'2023-01-01 00:00:00'`` into a TIMESTAMP
+    column; a value that does not parse fails at run time). Apache Spark's ANSI store assignment refuses a
+    STRING column of VALUES before running, so the local target writes the casts out (an ANSI cast).
+    """
+    written, rewritten = INSERT.match(original), INSERT.match(statement)
+    if written is None or rewritten is None:
+        return statement
+    targets = _target_types(spark, written.group("name"), written.group("columns"))
+    query = rewritten.group("query").strip()
+    if not targets:
+        return statement
+    try:
+        sources = spark.sql(query).schema.fields
+    except Exception:  # noqa: BLE001 - e.g. parameter markers bound by the INSERT itself: Spark runs it as written
+        return statement
+    if len(sources) != len(targets):
+        return statement  # Spark reports the arity mismatch
+    casts = [STRING_TARGETS.match(target.simpleString()) is not None and isinstance(source.dataType, StringType)
+             for source, target in zip(sources, targets, strict=True)]
+    if not any(casts):
+        return statement
+    aliases = [f"_c{index}" for index in range(len(sources))]
+    select = ", ".join(f"CAST({alias} AS {target.simpleString()}) AS {alias}" if cast else alias
+                       for alias, target, cast in zip(aliases, targets, casts, strict=True))
+    return (f"{statement[:rewritten.start('query')]}SELECT {select} "
+            f"FROM ({query}) AS _local_insert({', '.join(aliases)})")
+
+
 def rewrite(spark: Any, statement: str) -> str:
     """The statement as Spark on the local target should run it."""
     refuse_unsupported(statement)
-    return rewrite_time_travel(spark, rewrite_names(spark, rewrite_paths(spark, statement)))
+    rewritten = rewrite_time_travel(spark, rewrite_names(spark, rewrite_paths(spark, statement)))
+    return cast_inserted_strings(spark, statement, rewritten)

@@ -3,7 +3,9 @@
 Installed over the path wrapping of ``spark_paths``: table names go through ``LocalCatalog`` (three-level
 names, the registry that outlives the run) and a Delta write by path gets Databricks' save modes
 (``errorifexists`` refuses an existing table, ``ignore`` leaves it), which PySpark's Python data sources
-do not offer on their own.
+do not offer on their own. Spark finds a Python data source (Delta here) only through the JVM thread's
+active session, which a notebook thread other than the one that built the session lacks (on Databricks
+the notebook's session is always active), so each read and write makes its session active first.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pyspark.sql.catalog import Catalog
 from pyspark.sql.readwriter import DataFrameReader, DataFrameWriter
 from pyspark.sql.session import SparkSession
 
-from .delta import is_delta
+from .delta import is_delta, refuse_cloud_uri
 from .spark_paths import map_path, original, writer_options, writer_setting
 from .tables import LocalCatalog, TableError
 
@@ -32,6 +34,15 @@ def catalog() -> LocalCatalog:
     return _STATE["catalog"]
 
 
+def activate(spark: Any) -> None:
+    """Make ``spark`` the active session of this thread, in Python and in the JVM (as ``createDataFrame`` does)."""
+    session = getattr(spark, "_jsparkSession", None)
+    if session is None:
+        return  # not a classic session (Spark Connect): nothing thread-bound to set
+    SparkSession._activeSession = spark
+    SparkSession._get_j_spark_session_class(spark._jvm).setActiveSession(session)
+
+
 def default_format(spark: Any) -> str:
     """The format a write without ``format()`` uses: Delta, as on Databricks."""
     return spark.conf.get("spark.sql.sources.default", "delta").lower()
@@ -44,6 +55,8 @@ def save_path(writer: DataFrameWriter, path: str | None = None, format: str | No
     chosen = (mode or writer_setting(writer, "mode") or "errorifexists").lower()
     path = map_path(path)
     target = path or writer_options(writer).get("path")
+    refuse_cloud_uri(target, f"save() of {table_format} to")
+    activate(writer._spark)
     if table_format == "delta" and target and chosen in (*ERROR_MODES, "ignore"):
         if is_delta(target):
             if chosen == "ignore":
@@ -68,7 +81,9 @@ def save_as_table(writer: DataFrameWriter, name: str, format: str | None = None,
                          "exists. Choose a different name, drop the existing object, or use mode('overwrite').")
     if exists and chosen == "ignore":
         return
-    explicit = options.pop("path", None) or writer_options(writer).get("path")
+    path_option = writer_options(writer).get("path")  # set with .option("path", ...): Spark saves there itself
+    explicit = map_path(options.pop("path", None)) or path_option
+    refuse_cloud_uri(explicit, f"table {name} LOCATION")
     location = Path(explicit) if explicit else Path(entry["location"]) if entry else local.location(spark_name)
     managed = not explicit and (entry is None or entry["managed"])
     if entry and entry["format"] != table_format:
@@ -85,7 +100,9 @@ def save_as_table(writer: DataFrameWriter, name: str, format: str | None = None,
         writer.options(**options)
     original(DataFrameWriter, "mode")(writer, "overwrite" if chosen == "overwrite" else "append")
     original(DataFrameWriter, "format")(writer, table_format)
-    original(DataFrameWriter, "save")(writer, str(location))
+    activate(spark)
+    # A path both as option and as argument is refused by Spark: the option's path is the location then.
+    original(DataFrameWriter, "save")(writer, None if path_option else str(location))
     local.register(spark, spark_name, table_format, location, managed)
 
 
@@ -95,7 +112,19 @@ def _name_wrapper(cls: type, method: str) -> Any:
     @functools.wraps(function)
     def wrapper(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         session = self if isinstance(self, SparkSession) else getattr(self, "_spark", None) or self._sparkSession
+        activate(session)
         return function(self, catalog().spark_name(session, name, qualify=False), *args, **kwargs)
+
+    return wrapper
+
+
+def _active_wrapper(cls: type, method: str) -> Any:
+    function = getattr(cls, method)
+
+    @functools.wraps(function)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        activate(self._spark)
+        return function(self, *args, **kwargs)
 
     return wrapper
 
@@ -111,6 +140,7 @@ def install_table_io(spark: Any, local: LocalCatalog) -> None:
             self, path, format, mode, partitionBy, **options))
     DataFrameWriter.saveAsTable = functools.wraps(DataFrameWriter.saveAsTable)(save_as_table)
     DataFrameWriter.insertInto = _name_wrapper(DataFrameWriter, "insertInto")
+    DataFrameReader.load = _active_wrapper(DataFrameReader, "load")
     DataFrameReader.table = _name_wrapper(DataFrameReader, "table")
     SparkSession.table = _name_wrapper(SparkSession, "table")
     Catalog.tableExists = _name_wrapper(Catalog, "tableExists")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .delta import is_delta, source_name, table_source
+from .delta import is_delta, refuse_cloud_uri, source_name, table_source
 
 LEGACY_CATALOGS = ("hive_metastore", "spark_catalog")
 DEFAULT_CATALOG = "hive_metastore"
@@ -132,6 +132,7 @@ class LocalCatalog:
 
     def register(self, spark: Any, spark_name: str, table_format: str, location: Path, managed: bool) -> None:
         """Make ``spark_name`` a catalog table over the files at ``location``, now and in later runs."""
+        refuse_cloud_uri(location, f"table {spark_name} LOCATION")
         self._attach(spark, spark_name, table_format, str(location))
         with self._locked() as state:
             state["databases"] = sorted({*state["databases"], spark_name.split(".")[0]})
@@ -140,18 +141,28 @@ class LocalCatalog:
     def _attach(self, spark: Any, spark_name: str, table_format: str, location: str) -> None:
         database, table = spark_name.split(".", 1)
         spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        self._known_to_session(spark, table_format, location)
         spark.sql(f"DROP TABLE IF EXISTS `{database}`.`{table}`")
         if table_format == "delta":
-            spark.dataSource.register(table_source(location))
             spark.sql(f"CREATE TABLE `{database}`.`{table}` USING {source_name(location)} LOCATION '{location}'")
         else:
             spark.sql(f"CREATE TABLE `{database}`.`{table}` USING {table_format} LOCATION '{location}'")
+
+    @staticmethod
+    def _known_to_session(spark: Any, table_format: str, location: str) -> None:
+        """Register a Delta table's data source in this session: sessions on a warm driver share the catalog
+        (an earlier run's tables are in it) but not data sources, and Spark cannot even drop a table whose
+        source it cannot find."""
+        if table_format == "delta":
+            spark.dataSource.register(table_source(location))
 
     def drop(self, spark: Any, spark_name: str) -> bool:
         """Drop a table (a managed table's files too); False when there was none."""
         database, table = spark_name.split(".", 1)
         with self._locked() as state:
             entry = state["tables"].get(spark_name)
+            if entry is not None:
+                self._known_to_session(spark, entry["format"], entry["location"])
             spark.sql(f"DROP TABLE IF EXISTS `{database}`.`{table}`")
             if entry is None:
                 return False
@@ -171,3 +182,5 @@ class LocalCatalog:
         for spark_name, entry in state["tables"].items():
             if entry["format"] != "delta" or is_delta(entry["location"]):
                 self._attach(spark, spark_name, entry["format"], entry["location"])
+            else:  # its files are gone, but a warm driver's catalog may still hold it: it must stay droppable
+                self._known_to_session(spark, entry["format"], entry["location"])

@@ -7,6 +7,7 @@ from ..target.library_store import WorkspaceLibraryStore
 from ..target.target import Target
 from .preflight import check_java, check_python
 from .runner import LocalRunEnvironment, LocalRunner
+from .warm_compute import WarmSparkDriver
 from .workspace import LocalWorkspace
 
 SECRETS_FILE = ".secrets.json"
@@ -39,4 +40,5 @@ def open_local_target(settings: Settings) -> Target:
         upload_parallelism=UPLOAD_PARALLELISM,
         run_timeout_seconds=int(settings.local.run_timeout_minutes * 60),
         poll_seconds=POLL_SECONDS,
+        warm_compute=WarmSparkDriver(workspace.root, settings.local.spark_master, settings.local.warm_spark),
     )

@@ -9,6 +9,7 @@ from .library_store import LibraryStore
 from .repos import Repos
 from .runs import Runner
 from .snapshot import Snapshot
+from .warm_compute import WarmCompute
 from .workspace import Workspace
 
 
@@ -31,6 +32,8 @@ class Target:
     """Longest wait between two looks at a run: a local run's state is a file read, so it is looked at often."""
     repos: Repos | None = None
     """Git folders, where the target has them (only a Databricks workspace does)."""
+    warm_compute: WarmCompute | None = None
+    """Compute kept up between runs, where runs attach to one (the local target's warm Spark driver)."""
 
     def snapshot(self, folder: str) -> Snapshot:
         """The snapshot of what was last sent to ``folder`` on this target."""
