@@ -69,8 +69,11 @@ notebook_path = context.notebookPath().get()
 check("context_notebook_path", notebook_path.endswith("/probes/FidelityProbe"))
 check("context_json", json.loads(context.toJson())["tags"]["user"] == context.userName().get())
 check("spark_conf_notebook_path", spark.conf.get("spark.databricks.notebook.path") == notebook_path)
+from pyspark.sql import SparkSession
+
 check("globals", sc.parallelize([1, 2]).count() == 2 and sql("SELECT 1 AS a").first().a == 1
-      and getArgument("table_name") == "probe_view" and callable(displayHTML))
+      and getArgument("table_name") == "probe_view" and callable(displayHTML)
+      and SparkSession.getActiveSession() is not None and SparkSession.getActiveSession().range(2).count() == 2)
 spark.range(1).display()
 
 # COMMAND ----------

@@ -66,3 +66,22 @@ def test_open_and_os_see_the_fuse_mounts(tmp_path: Path) -> None:
     assert builtins.open is original_open
     assert (tmp_path / "dbfs" / "fuse-test" / "sub" / "a.txt").read_text() == "hello"
     assert not os.path.exists("/dbfs/fuse-test")
+
+
+def test_pandas_and_arrow_read_and_write_the_fuse_mounts(tmp_path: Path) -> None:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    install_path_mapping(tmp_path)
+    try:
+        os.makedirs("/dbfs/fuse-test")  # as on a cluster: pandas writes only into an existing folder
+        pd.DataFrame({"store": [1, 2]}).to_parquet("/dbfs/fuse-test/sales.parquet")
+        assert pd.read_parquet("/dbfs/fuse-test/sales.parquet")["store"].tolist() == [1, 2]
+        os.makedirs("/Volumes/main/raw/files", exist_ok=True)
+        pq.write_table(pq.read_table("/dbfs/fuse-test/sales.parquet"), "/Volumes/main/raw/files/copy.parquet")
+        assert pq.read_table("/Volumes/main/raw/files/copy.parquet").num_rows == 2
+    finally:
+        uninstall_path_mapping()
+    assert (tmp_path / "dbfs" / "fuse-test" / "sales.parquet").is_file()
+    assert list(tmp_path.rglob("raw/files/copy.parquet")), "the volume's file is in the workspace folder"
+    assert not os.path.exists("/dbfs/fuse-test") and not os.path.exists("/Volumes")

@@ -3,7 +3,9 @@
 On a cluster ``open('/dbfs/x')``, ``os.listdir('/Volumes/c/s/v')`` and pandas' ``read_csv('/dbfs/x.csv')``
 reach DBFS and volumes through FUSE mounts. A local run cannot mount anything, so the run's process
 wraps ``open`` and the ``os`` functions that take a path, mapping those prefixes into the workspace
-folder. Any other path is passed through unchanged.
+folder, and Arrow's own path resolution (pandas' ``read_parquet``/``to_parquet``, ``pyarrow.parquet``,
+``pyarrow.dataset``, ORC), which opens files natively rather than through ``open``. Any other path is
+passed through unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .paths import PathMap
 
 ONE_PATH = ("stat", "lstat", "listdir", "scandir", "mkdir", "rmdir", "remove", "unlink", "access", "chmod", "utime")
 TWO_PATHS = ("rename", "replace")
+ARROW_RESOLVERS = ("pyarrow.fs", "pyarrow.parquet.core", "pyarrow.orc")
+"""Modules holding Arrow's ``_resolve_filesystem_and_path`` (imported by name into the last two)."""
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
@@ -59,6 +63,21 @@ def install_path_mapping(workspace_root: Path) -> None:
         setattr(os, name, _wrap(_ORIGINALS[name], mapped, 1))
     for name in TWO_PATHS:
         setattr(os, name, _wrap(_ORIGINALS[name], mapped, 2))
+    for module in _arrow_modules():
+        original = _ORIGINALS.setdefault(module.__name__, module._resolve_filesystem_and_path)
+        module._resolve_filesystem_and_path = _wrap(original, mapped, 1)
+
+
+def _arrow_modules() -> list[Any]:
+    import importlib
+
+    modules = []
+    for name in ARROW_RESOLVERS:
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:  # an Arrow build without ORC
+            continue
+    return modules
 
 
 def uninstall_path_mapping() -> None:
@@ -68,4 +87,7 @@ def uninstall_path_mapping() -> None:
     builtins.open = io.open = _ORIGINALS["open"]
     for name in ONE_PATH + TWO_PATHS:
         setattr(os, name, _ORIGINALS[name])
+    for module in _arrow_modules():
+        if module.__name__ in _ORIGINALS:
+            module._resolve_filesystem_and_path = _ORIGINALS[module.__name__]
     _ORIGINALS.clear()

@@ -78,7 +78,8 @@ class PathMap:
 
     def fuse(self, path: str) -> str | None:
         """The local path behind a FUSE path (``/dbfs/x``, ``/Volumes/...``, ``/Workspace/...``), else None."""
-        if path == "/dbfs" or path.startswith(FUSE_PREFIXES) or path.startswith("/" + DATASETS_DIR + "/"):
+        mounts = tuple(prefix.rstrip("/") for prefix in FUSE_PREFIXES)  # the mount points themselves too
+        if path in mounts or path.startswith(FUSE_PREFIXES) or path.startswith("/" + DATASETS_DIR + "/"):
             return str(self.local(path))
         return None
 

@@ -26,8 +26,9 @@ def prepare_session(session: Any, workspace_root: Path, warehouse: Path) -> Any:
     """Give a session Delta, workspace paths and the local metastore's tables."""
     from .delta import DeltaDataSource
     from .spark_paths import install_spark_paths
-    from .table_io import install_table_io
+    from .table_io import activate, install_table_io
 
+    activate(session)  # a data source's name is registered with, and looked up through, the active session
     session.dataSource.register(DeltaDataSource)
     install_spark_paths(PathMap.of(workspace_root))
     local = LocalCatalog(workspace_root, warehouse)
@@ -46,6 +47,7 @@ class LazySpark:
         self._session: Any = None
         self._attached = False
         self._lock = threading.Lock()
+        self._active_in: set[int] = set()
         install_path_mapping(self._workspace_root)
 
     def warm_up(self) -> None:
@@ -53,9 +55,16 @@ class LazySpark:
         threading.Thread(target=self.session, name="spark-warm-up", daemon=True).start()
 
     def session(self) -> Any:
-        """The SparkSession, started if need be."""
+        """The SparkSession, started if need be, and the active one of the calling thread (as the notebook's
+        session is on Databricks: ``SparkSession.getActiveSession()`` and Python data sources rely on it)."""
         with self._lock:
-            return self._start()
+            session = self._start()
+        if threading.get_ident() not in self._active_in:
+            from .table_io import activate
+
+            activate(session)
+            self._active_in.add(threading.get_ident())
+        return session
 
     def _start(self) -> Any:
         if self._session is None:
