@@ -79,7 +79,7 @@ def unit_tests(project_dir: Path, write: Write, *, integration: bool = False) ->
                     os.killpg(process.pid, signal.SIGTERM)
                     process.wait()
         for index, name in enumerate(names):
-            write(f"--- tests/{{{name}}}:\n{(folder / f'{index}.log').read_text(errors='replace').strip()}")
+            write(f"--- tests: {name}\n{(folder / f'{index}.log').read_text(errors='replace').strip()}")
         reports = [folder / f"{index}.xml" for index in range(len(groups)) if (folder / f"{index}.xml").is_file()]
         if reports:
             write_atomically(project_dir / JUNIT_XML, merge_junit(reports))
