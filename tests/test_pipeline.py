@@ -25,11 +25,13 @@ def ci_run(project: Path, invoke_in: Invoke) -> subprocess.CompletedProcess[str]
 def test_ci_runs_tests_then_the_training_notebook(project: Path, ci_run: subprocess.CompletedProcess[str]) -> None:
     assert ci_run.returncode == 0, ci_run.stdout[-3000:] + ci_run.stderr[-3000:]
     out = ci_run.stdout
-    order = [out.index("unit tests:"), out.index("send to /Projects/DemandForecasting/CI/49-main"),
+    order = [out.index("unit tests, in parallel:"), out.index("send to /Projects/DemandForecasting/CI/49-main"),
              out.index("built dist/"), out.index("deployed"), out.index("submitted"), out.index("succeeded")]
     assert order == sorted(order)
-    suite = ElementTree.parse(project / "test-results.xml").getroot().find("testsuite")
-    assert int(suite.get("tests")) > 20 and suite.get("failures") == suite.get("errors") == "0"
+    suites = ElementTree.parse(project / "test-results.xml").getroot().findall("testsuite")
+    assert len(suites) == 2, "one JUnit suite per parallel group, merged"
+    assert sum(int(suite.get("tests")) for suite in suites) > 200
+    assert all(suite.get("failures") == suite.get("errors") == "0" for suite in suites)
     assert re.search(r"\[\d\d:\d\d\] RUNNING", out), "no progress was shown"
     assert "MLflow run: http://127.0.0.1:5000/#/experiments/" in out
 
