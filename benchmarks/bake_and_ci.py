@@ -60,7 +60,7 @@ def main() -> None:
             "send": first(lines, r"^sent ") - first(lines, r"^send to "),
             "build": first(lines, r"^built ") - first(lines, r"^sent "),
             "deploy + submit": first(lines, r"submitted") - first(lines, r"^built "),
-            "run (whole notebook)": first(lines, r"succeeded|FAILED") - first(lines, r"submitted"),
+            "run (whole notebook)": first(lines, r"^run \d+ (succeeded|.*FAILED)") - first(lines, r"submitted"),
             "  of which Spark start": spark_start,
         }
         for name, seconds in phases.items():

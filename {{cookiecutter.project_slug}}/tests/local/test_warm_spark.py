@@ -12,7 +12,7 @@ from tooling.local.warm_spark import DRIVER_DIR, running, stop, wait_for_driver
 
 def test_nothing_is_running_or_starting_in_a_fresh_workspace(tmp_path: Path) -> None:
     assert running(tmp_path) is None
-    assert wait_for_driver(tmp_path, timeout=0.5) is None
+    assert wait_for_driver(tmp_path, timeout=0.1) is None
     assert stop(tmp_path) is False
 
 
@@ -26,6 +26,6 @@ def test_a_driver_holding_the_lock_is_waited_for_until_it_gives_up(tmp_path: Pat
     (tmp_path / DRIVER_DIR).mkdir()
     with (tmp_path / DRIVER_DIR / "lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a driver still starting holds it
-        assert wait_for_driver(tmp_path, timeout=0.3) is None  # timed out waiting, not "none starting"
+        assert wait_for_driver(tmp_path, timeout=0.1) is None  # timed out waiting, not "none starting"
     (tmp_path / DRIVER_DIR / "driver.json").write_text(json.dumps({"pid": os.getpid(), "master": "local[2]"}))
     assert running(tmp_path) == {"pid": os.getpid(), "master": "local[2]"}
