@@ -35,7 +35,8 @@ def bake(c, answer=None, output=str(DEMO_DIR)):
 @task(help={"developers": "developers of the demo project", "fresh": "delete the demo's local workspace, runs and"
                                                                       " MLflow store first"})
 def demo(c, developers="kyle,joe", fresh=False):
-    """Bake the demo project into out/, run `invoke ci --target local`, then train, evaluate and score."""
+    """Bake the demo project into out/, run `invoke ci --target local`, then train, evaluate and score (the
+    warm Spark driver the runs shared is stopped at the end)."""
     project = bake_project(DEMO_DIR, {"developers": developers})
     if fresh:
         for folder in (".workspace", ".runs", ".mlflow"):
@@ -43,7 +44,10 @@ def demo(c, developers="kyle,joe", fresh=False):
     print(f"baked {project}")
     with c.cd(str(project)):
         c.run(f"{sys.executable} -m invoke ci --target local --build-id demo --branch main", pty=False)
-        c.run(f"{sys.executable} -m invoke pipeline --target local --branch demo", pty=False)
+        try:
+            c.run(f"{sys.executable} -m invoke pipeline --target local --branch demo", pty=False)
+        finally:
+            c.run(f"{sys.executable} -m invoke stop-spark", pty=False)  # a demo leaves no JVM behind
 
 
 @task(help={"k": "only tests matching this pytest -k expression",

@@ -10,7 +10,7 @@ from ..open_target import open_target
 from ..settings import Settings
 from .build import build, upload_library
 from .progress import Write
-from .run import run_notebook
+from .run import note_warm_compute, run_notebook
 from .send import send_branch
 
 LIFE_CYCLE = ("ModelTraining", "ModelEvaluation", "BatchScoring")
@@ -25,6 +25,9 @@ def pipeline(settings: Settings, branch: str, config: str | None, write: Write, 
     library = upload_library(opened.libraries, build(settings, write),
                              libraries_folder(settings.workspace_root, branch, settings.release_branch), write)
     folder = branch_folder(settings.workspace_root, branch)
-    for notebook in LIFE_CYCLE:
-        write(f"{notebook}:")
-        run_notebook(opened, join(folder, notebook), f"{branch}-{notebook}", {}, [library], write)
+    try:
+        for notebook in LIFE_CYCLE:
+            write(f"{notebook}:")
+            run_notebook(opened, join(folder, notebook), f"{branch}-{notebook}", {}, [library], write)
+    finally:
+        note_warm_compute(opened, write)

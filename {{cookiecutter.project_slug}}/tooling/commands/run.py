@@ -93,5 +93,15 @@ def run(settings: Settings, options: RunOptions, write: Write) -> RunStatus:
     name = check_notebook(options.notebook or settings.training_notebook)
     parameters = parse_parameters(options.params)
     target = open_target(settings, options.target, options.profile)
-    return run_notebook(target, join(folder, name), f"{branch}-{name}", parameters,
-                        branch_libraries(target, settings, branch), write)
+    try:
+        return run_notebook(target, join(folder, name), f"{branch}-{name}", parameters,
+                            branch_libraries(target, settings, branch), write)
+    finally:
+        note_warm_compute(target, write)
+
+
+def note_warm_compute(target: Target, write: Write) -> None:
+    """Say that the target's warm compute outlives the command, so nobody wonders what keeps running."""
+    if target.warm_compute is not None and target.warm_compute.used_by_runs:
+        write("the local Spark driver stays up for the next run, as a cluster does (it stops after 30 idle "
+              "minutes, or now with `invoke stop-spark`)")
