@@ -1,7 +1,8 @@
 """Prints how long a local run takes from submit to its first cell and to a ready Spark, cold and warm.
 
-A workspace keeps its cluster warm; the local target keeps a warm Spark driver (tooling/local/warm_spark.py)
-after the first run. Target on a 2-core machine: the warm run's Spark ready <= 2 s after submit.
+A workspace keeps its cluster warm; the local target keeps a warm Spark driver (tooling/local/warm_spark.py,
+on by default) after the first run, which starts it cold. Target on a 2-core machine: the warm run's Spark
+ready <= 2 s after submit.
 Measured with real `invoke run --target local` in a freshly baked project (ModelTraining, twice).
 Run: .venv/bin/python benchmarks/local_run_start.py
 """
@@ -34,7 +35,7 @@ def invoke(project: Path, *args: str) -> float:
 
 def measure(project: Path, label: str) -> None:
     before = set(project.rglob("log.txt"))
-    wall = invoke(project, "run", "--target", "local", "--branch", "main")  # LOCAL_SPARK_WARM=1 set in main()
+    wall = invoke(project, "run", "--target", "local", "--branch", "main")
     log = next(iter(set(project.rglob("log.txt")) - before)).read_text()
     ready, cell = READY.search(log), CELL.search(log)
     print(f"{label:5} first cell at {float(cell.group(1)) if cell else float('nan'):5.1f} s; "
@@ -43,7 +44,6 @@ def measure(project: Path, label: str) -> None:
 
 
 def main() -> None:
-    os.environ["LOCAL_SPARK_WARM"] = "1"  # until the runner passes invoke.yaml's setting to the run
     with tempfile.TemporaryDirectory() as scratch:
         project = bake(Path(scratch), {})
         for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
@@ -56,10 +56,7 @@ def main() -> None:
             measure(project, "cold")
             measure(project, "warm")
         finally:
-            subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                            "from tooling.local.warm_spark import stop; "
-                            "[stop(p.parent.parent) for p in Path('.').rglob('.spark-driver/driver.json')]"],
-                           cwd=project, check=False)
+            invoke(project, "stop-spark")
 
 
 if __name__ == "__main__":
