@@ -27,11 +27,12 @@ def generated_tests(project: Path, marker_expression: str) -> subprocess.Complet
 
 
 @pytest.mark.slow
-def test_generated_integration_tests_pass(project: Path) -> None:
-    """`invoke ci` runs the unit tests (test_pipeline); these are the ones it leaves to `invoke test`."""
-    result = generated_tests(project, "integration")
+def test_generated_integration_tests_pass(project: Path, invoke_in: Invoke) -> None:
+    """`invoke test`, as a developer runs it: the integration tests `invoke ci` leaves out, and the unit tests."""
+    result = invoke_in(project, "test")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert " passed" in result.stdout.splitlines()[-1]
+    summaries = [line for line in result.stdout.splitlines() if " passed" in line]
+    assert len(summaries) == 3 and not any("failed" in line or "error" in line for line in summaries), summaries
 
 
 @pytest.mark.fast_only

@@ -28,6 +28,9 @@ def test_a_new_test_folder_joins_the_other_group(tmp_path: Path) -> None:
     spark, rest = suite_groups(tmp_path)
     assert [path.name for path in rest] == ["reports", "test_top.py"]
     assert len(spark) == len(SPARK_TEST_FOLDERS)
+    with_integration = suite_groups(tmp_path, integration=True)
+    assert [[path.name for path in group] for group in with_integration] == [
+        *([name] for name in sorted(SPARK_TEST_FOLDERS)), ["reports", "test_top.py"]]
 
 
 def test_reports_merge_into_one_document_with_every_suite(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The project's own pytest suite, as ``invoke ci`` runs it first and ``invoke test`` runs it whole.
 
-The suite runs as two pytest processes side by side: the folders whose tests share one Spark session, and
-everything else. Each imports only what its tests need (Spark's JVM, MLflow and scikit-learn on one side,
+The suite runs as pytest processes side by side: the folders whose tests share one Spark session (each folder
+on its own when the long integration tests are included), and everything else. Each imports only what its tests need (Spark's JVM, MLflow and scikit-learn on one side,
 the Databricks SDK on the other), so on two cores the suite takes about the time of its longer half.
 Their JUnit XML is merged into one ``test-results.xml``, which the pipelines publish. The first time on a
 machine, Spark's class archive is made first (``spark_class_archive``): every later Spark starts sooner.
@@ -31,14 +31,19 @@ ONE_THREAD_EACH = {"OMP_NUM_THREADS": "1"}
 spin-wait for each other, which made one test ten times slower."""
 
 
-def suite_groups(tests_dir: Path) -> list[list[Path]]:
-    """The Spark folders, then every other test folder and module of ``tests/``: nothing is left out."""
+def suite_groups(tests_dir: Path, *, integration: bool = False) -> list[list[Path]]:
+    """The Spark folders, then every other test folder and module of ``tests/``: nothing is left out.
+
+    Unit tests alone share one JVM (one group for the Spark folders); with the integration tests (an MLflow
+    server, Delta tables, runs in subprocesses: minutes) each Spark folder gets a process of its own.
+    """
     entries = sorted(child for child in tests_dir.iterdir()
                      if (child.is_dir() and any(child.rglob("test_*.py")))
                      or (child.is_file() and child.name.startswith("test_") and child.suffix == ".py"))
     spark = [entry for entry in entries if entry.name in SPARK_TEST_FOLDERS]
     rest = [entry for entry in entries if entry.name not in SPARK_TEST_FOLDERS]
-    return [group for group in (spark, rest) if group]
+    spark_groups = [[entry] for entry in spark] if integration else [spark]
+    return [group for group in (*spark_groups, rest) if group]
 
 
 def merge_junit(reports: list[Path]) -> bytes:
@@ -64,7 +69,7 @@ def _start(project_dir: Path, group: list[Path], report: Path, log: Path, integr
 def unit_tests(project_dir: Path, write: Write, *, integration: bool = False) -> None:
     """The tests with JUnit XML in test-results.xml (without integration tests unless asked); red stops CI."""
     ensure_archive(write)
-    groups = suite_groups(project_dir / "tests")
+    groups = suite_groups(project_dir / "tests", integration=integration)
     names = ["+".join(path.name for path in group) for group in groups]
     write(f"{'unit and integration' if integration else 'unit'} tests, in parallel: {' | '.join(names)}")
     with tempfile.TemporaryDirectory(prefix="unit-tests-") as scratch:
