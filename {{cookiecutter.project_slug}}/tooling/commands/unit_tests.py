@@ -1,8 +1,9 @@
 """The project's own pytest suite, as ``invoke ci`` runs it first and ``invoke test`` runs it whole.
 
-The suite runs as pytest processes side by side: the folders whose tests share one Spark session (each folder
-on its own when the long integration tests are included), and everything else. Each imports only what its tests need (Spark's JVM, MLflow and scikit-learn on one side,
-the Databricks SDK on the other), so on two cores the suite takes about the time of its longer half.
+The suite runs as pytest processes side by side: the folders whose tests share one Spark session (each
+folder on its own when the long integration tests are included), and everything else. Each imports only
+what its tests need (Spark's JVM, MLflow and scikit-learn on one side, the Databricks SDK on the other), so
+on two cores the suite takes about the time of its longest part.
 Their JUnit XML is merged into one ``test-results.xml``, which the pipelines publish. The first time on a
 machine, Spark's class archive is made first (``spark_class_archive``): every later Spark starts sooner.
 """
