@@ -15,6 +15,10 @@ class WarmCompute(Protocol):
         """Start it without waiting; False when it was already up or starting (the caller does not own it)."""
         ...
 
+    def is_up(self) -> bool:
+        """Whether it is running now."""
+        ...
+
     def stop(self) -> bool:
         """Stop it and wait for it to end; False when none was up."""
         ...
