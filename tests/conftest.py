@@ -17,8 +17,9 @@ from matrix import MATRIX, Bake
 
 from bakery import bake
 
-# One pipeline agent run per session, shared by the agent and release tests (it takes minutes).
-pytest_plugins = ["azure_agent"]
+# One pipeline agent run per session, shared by the agent and release tests (it takes minutes); how
+# `invoke test` shares the tests between its workers.
+pytest_plugins = ["azure_agent", "worker_schedule"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

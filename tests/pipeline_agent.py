@@ -141,9 +141,11 @@ def condition_holds(condition: str, variables: dict[str, str], previous_succeede
 
 
 def base_environment(home: Path, python_bin: Path) -> dict[str, str]:
-    """The agent's own environment: its venv first on PATH, no Databricks settings of the machine."""
+    """The agent's own environment: its venv first on PATH, no Databricks settings of the machine, and Python
+    writing its bytecode caches as on a hosted agent (whatever this machine's shell says)."""
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DATABRICKS_", "ARM_", "BUILD_", "GITHUB_", "MLFLOW_", "PYTEST_"))}
+           if not key.startswith(("DATABRICKS_", "ARM_", "BUILD_", "GITHUB_", "MLFLOW_", "PYTEST_"))
+           and key != "PYTHONDONTWRITEBYTECODE"}
     config = home / ".databrickscfg"
     config.write_text("")
     env.pop("VIRTUAL_ENV", None)

@@ -41,6 +41,7 @@ class SparkStarter:
         self._session: SparkSession | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._warm_up_thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is None:
@@ -59,7 +60,8 @@ class SparkStarter:
         except BaseException as error:  # noqa: BLE001 - re-raised in the test that asks for the session
             self._error = error
             return
-        threading.Thread(target=self._warm_up, name="spark-warm-up", daemon=True).start()
+        self._warm_up_thread = threading.Thread(target=self._warm_up, name="spark-warm-up", daemon=True)
+        self._warm_up_thread.start()
 
     def _warm_up(self) -> None:
         """Start the Python worker daemon (UDFs, RDDs, Delta) while modules still import: the first test that
@@ -80,9 +82,14 @@ class SparkStarter:
     def stop(self) -> None:
         """End the JVM of a session that was started by closing its pipe (it exits and cleans up as when its
         Python ends, in half the time of ``SparkSession.stop``) and reap it; one still booting ends with this
-        process."""
+        process. A warm-up still running is let finish, so its Python worker is not reported as crashed, and
+        the accumulator server is told that its connection ends with the JVM (else it prints an EOFError)."""
         if self._thread is not None and not self._thread.is_alive() and self._session is not None:
-            jvm = self._session.sparkContext._gateway.proc
+            if self._warm_up_thread is not None:
+                self._warm_up_thread.join(timeout=30)
+            context = self._session.sparkContext
+            context._accumulatorServer.handle_error = lambda request, client_address: None
+            jvm = context._gateway.proc
             jvm.stdin.close()
             jvm.wait(timeout=30)
 
@@ -92,9 +99,19 @@ STARTER = SparkStarter()
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
     """Boot the JVM as the first module of a Spark test folder is collected, so it starts while the modules
-    import (MLflow, scikit-learn: seconds too); a run of the other tests never starts one."""
+    import (MLflow, scikit-learn: seconds too); a run of the other tests never starts one. With ``-k`` (a few
+    chosen tests) the choice is awaited instead: see ``pytest_collection_finish``."""
     relative = file_path.relative_to(TESTS_DIR).parts if file_path.is_relative_to(TESTS_DIR) else ()
-    if len(relative) > 1 and relative[0] in SPARK_TEST_FOLDERS and not parent.config.option.collectonly:
+    options = parent.config.option
+    if len(relative) > 1 and relative[0] in SPARK_TEST_FOLDERS and not options.collectonly and not options.keyword:
+        STARTER.start()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With ``-k``, boot the JVM once the tests are chosen, and only if one of them uses Spark."""
+    options = session.config.option
+    if options.keyword and not options.collectonly and any("spark" in getattr(item, "fixturenames", ())
+                                                            for item in session.items):
         STARTER.start()
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 from fake_databricks import FakeDatabricks
-from mlflow.tracking import MlflowClient
 
 from tooling.commands.release import DeployRequest, deploy_environment, deployments, library_version
 from tooling.errors import UserError
@@ -73,6 +72,8 @@ def deploy(repo: Path, **fields) -> str:
 
 
 def records(repo: Path) -> list:
+    from mlflow.tracking import MlflowClient  # imported here: a unit-test run collects this module, runs none of it
+
     client = MlflowClient(f"sqlite:///{repo / '.mlflow' / 'mlflow.db'}")
     experiment = client.get_experiment_by_name(f"{ROOT}/experiments/deployments")
     if experiment is None:
