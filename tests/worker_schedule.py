@@ -38,6 +38,7 @@ class SharedFixtureScheduling(LoadScopeScheduling):
         return SHARED_FIXTURE_GROUPS.get(module_name(nodeid), nodeid)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown when xdist is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> SharedFixtureScheduling:
     config.option.loadscopereorder = False  # keep the longest-first order the workers collected in
     return SharedFixtureScheduling(config, log)
