@@ -53,14 +53,16 @@ def demo(c, developers="kyle,joe", fresh=False):
 @task(help={"k": "only tests matching this pytest -k expression",
             "fast": "the quick gate (about 2 minutes): bake the matrix, lint, the generated unit tests",
             "workers": "pytest processes side by side (pytest-xdist); 0 runs in this process"})
-def test(c, k="", fast=False, workers=2):
+def test(c, k="", fast=False, workers="2"):
     """Run the template's tests: bake over the answer matrix, lint, run generated projects and their pipeline.
 
     Two workers by default: much of the suite waits on subprocesses (pip, invoke, notebook runs), so two
     share a 2-core machine well; tests/worker_schedule.py keeps what shares a costly fixture on one worker.
     """
     selection = (f" -k '{k}'" if k else "") + (" --fast" if fast else "")
-    parallel = f" -n {workers}" if workers else ""
+    if not workers.isdigit():
+        raise Exit(f"error: --workers {workers!r}: give a number of processes (0 runs in this process)", code=1)
+    parallel = f" -n {workers}" if int(workers) else ""
     c.run(f"{sys.executable} -m pytest tests -ra --junitxml=test-results.xml{parallel}{selection}", pty=False)
 
 

@@ -66,22 +66,23 @@ def alive(pid: int) -> bool:
     return True
 
 
-def run(invoke_in: Invoke, project: Path, notebook: str) -> tuple[str, str]:
-    """Run a notebook; its exit value and its log."""
+def run(invoke_in: Invoke, project: Path, notebook: str) -> tuple[str, str, str]:
+    """Run a notebook; its exit value, its log and what the command printed."""
     result = invoke_in(project, "run", "--notebook", notebook, "--branch", BRANCH, "--target", "local")
     assert result.returncode == 0, result.stdout + result.stderr
     log = Path(re.search(r"file://(\S+/log\.txt)", result.stdout).group(1)).read_text()
-    return re.search(r"succeeded: (.*)", result.stdout).group(1), log
+    return re.search(r"succeeded: (.*)", result.stdout).group(1), log, result.stdout
 
 
 def test_a_second_run_attaches_to_the_warm_driver_with_its_own_session(warm_project: Path, invoke_in: Invoke) -> None:
-    first, first_log = run(invoke_in, warm_project, "WarmFirst")
+    first, first_log, _said = run(invoke_in, warm_project, "WarmFirst")
     assert first == "45"
     assert READY.search(first_log).group(1).startswith("warm driver"), first_log
     pid = driver_pid(warm_project)
     assert pid is not None and alive(pid)
 
-    second, second_log = run(invoke_in, warm_project, "WarmSecond")
+    second, second_log, said = run(invoke_in, warm_project, "WarmSecond")
+    assert "driver stays up for the next run" in said and "stops after 1 min idle" in said, said
     how, seconds = READY.search(second_log).groups()
     assert how.startswith("warm driver") and float(seconds) < 3, second_log
     assert json.loads(second) == {"views": [], "partitions": "4", "rdd_sum": 10, "udf": [0, 2, 4]}

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from tooling.local.warm_compute import WarmSparkDriver
 from tooling.local.warm_spark import DRIVER_DIR, running, stop, wait_for_driver
 
 
@@ -14,6 +15,7 @@ def test_nothing_is_running_or_starting_in_a_fresh_workspace(tmp_path: Path) -> 
     assert running(tmp_path) is None
     assert wait_for_driver(tmp_path, timeout=0.1) is None
     assert stop(tmp_path) is False
+    assert WarmSparkDriver(tmp_path, "local[2]", used_by_runs=True).still_up_note() is None
 
 
 def test_a_record_left_by_a_dead_driver_is_not_a_driver(tmp_path: Path) -> None:

@@ -102,6 +102,6 @@ def run(settings: Settings, options: RunOptions, write: Write) -> RunStatus:
 
 def note_warm_compute(target: Target, write: Write) -> None:
     """Say that the target's warm compute outlives the command, so nobody wonders what keeps running."""
-    if target.warm_compute is not None and target.warm_compute.is_up():
-        write("the local Spark driver stays up for the next run, as a cluster does (it stops after 30 idle "
-              "minutes, or now with `invoke stop-spark`)")
+    note = target.warm_compute.still_up_note() if target.warm_compute is not None else None
+    if note:
+        write(note)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .spark_session import WAREHOUSE_DIR
-from .warm_spark import launch, running, stop
+from .warm_spark import idle_seconds, launch, running, stop
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,12 @@ class WarmSparkDriver:
         """Launch the driver; False when one is already up or starting."""
         return launch(self.workspace_root.resolve(), self.master, self.workspace_root.resolve() / WAREHOUSE_DIR)
 
-    def is_up(self) -> bool:
-        """Whether the driver runs."""
-        return running(self.workspace_root.resolve()) is not None
+    def still_up_note(self) -> str | None:
+        """That the driver stays up, for how long idle and how to stop it; None when none runs."""
+        if running(self.workspace_root.resolve()) is None:
+            return None
+        return (f"the local Spark driver stays up for the next run, as a cluster does (it stops after "
+                f"{idle_seconds() / 60:g} min idle, or now with `invoke stop-spark`)")
 
     def stop(self) -> bool:
         """Stop the driver; False when none was up."""

@@ -162,6 +162,11 @@ def stop(workspace_root: Path) -> bool:
     return True
 
 
+def idle_seconds() -> float:
+    """How long a driver stays up without a run: ``LOCAL_SPARK_IDLE_SECONDS``, 30 minutes unless set."""
+    return float(os.environ.get(IDLE_ENV, "1800"))
+
+
 def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     """Run the warm driver until it has been idle for ``LOCAL_SPARK_IDLE_SECONDS``; exit if one already runs."""
     record_file, last_used, lock_file = _files(workspace_root)
@@ -174,7 +179,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
         return
     from .spark_session import start_session
 
-    idle = float(os.environ.get(IDLE_ENV, "1800"))
+    idle = idle_seconds()
     jvm: list[subprocess.Popen[bytes]] = []
 
     def end(signum: int = 0, frame: object = None) -> None:

@@ -15,8 +15,8 @@ class WarmCompute(Protocol):
         """Start it without waiting; False when it was already up or starting (the caller does not own it)."""
         ...
 
-    def is_up(self) -> bool:
-        """Whether it is running now."""
+    def still_up_note(self) -> str | None:
+        """What keeps running after the command and how to stop it; None when nothing runs."""
         ...
 
     def stop(self) -> bool:
