@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
-import mlflow
 import pytest
-from mlflow.tracking import MlflowClient
 
 from {{ cookiecutter.library_name }}.notebook_test_results import (
     NotebookOutcome,
@@ -37,20 +33,12 @@ def test_every_notebook_runs_with_the_timeout_and_is_timed() -> None:
     assert summary(outcomes).splitlines()[1].startswith("FAIL  broken  1.5s")
 
 
-@pytest.fixture
-def own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A sqlite store for this test only; MLflow's global tracking URI and experiment are put back after."""
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    yield
-    mlflow.set_tracking_uri(previous)
+def test_outcomes_are_logged_to_one_run_tagged_with_the_sha(names: dict[str, str]) -> None:
+    """On the session's MLflow server (a fresh sqlite store costs 3 s of schema migrations)."""
+    from mlflow.tracking import MlflowClient
 
-
-@pytest.mark.usefixtures("own_store")
-def test_outcomes_are_logged_to_one_run_tagged_with_the_sha() -> None:
     outcomes = [NotebookOutcome("test_a", True, 2.0, "12 rows"), NotebookOutcome("test_b", False, 1.0, "boom")]
-    run_id = log_test_results("/P/experiments/ci-tests", outcomes, "abc123", "42")
+    run_id = log_test_results(f"/P/experiments/{names['experiment']}", outcomes, "abc123", "42")
     run = MlflowClient().get_run(run_id)
     assert (run.data.tags["git_sha"], run.data.tags["build_id"], run.data.tags["result"]) == ("abc123", "42", "failed")
     assert run.data.params == {"test_a": "12 rows", "test_b": "boom"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,9 @@ def test_a_workspace_wheel_named_by_a_variable_installs_into_the_run_folder(
     )})
     assert namespace["value"] == "1.0"
     assert (tmp_path / "site-packages" / "probe_pkg" / "__init__.py").is_file()
-    assert "probe_pkg" not in {path.name for path in Path(sys.prefix).rglob("probe_pkg")}
+    environment = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}  # where pip would have put it
+    installed = ("probe_pkg", "probe_pkg-1.0.dist-info")
+    assert not any(Path(folder, name).exists() for folder in environment for name in installed)
 
 
 @pytest.mark.parametrize(("line", "message"), [
