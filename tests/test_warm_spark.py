@@ -95,6 +95,15 @@ def test_a_second_run_attaches_to_the_warm_driver_with_its_own_session(warm_proj
     assert again.returncode == 0 and "no warm Spark driver running" in again.stdout
 
 
+def test_a_bad_idle_time_is_one_line_and_starts_nothing(warm_project: Path, invoke_in: Invoke) -> None:
+    result = invoke_in(warm_project, "run", "--notebook", "WarmFirst", "--branch", BRANCH, "--target", "local",
+                       LOCAL_SPARK_IDLE_SECONDS="half an hour")
+    said = result.stdout + result.stderr
+    assert result.returncode == 1, said
+    assert "LOCAL_SPARK_IDLE_SECONDS='half an hour': give the seconds" in said and "Traceback" not in said, said
+    assert not (warm_project / ".runs").exists() and not (warm_project / ".workspace" / ".spark-driver").exists()
+
+
 def test_ci_stops_the_driver_it_started(project_copy: Path, invoke_in: Invoke) -> None:
     result = invoke_in(project_copy, "ci", "--target", "local", "--build-id", "5", "--branch", "main", "--skip-tests")
     assert result.returncode == 0, result.stdout + result.stderr

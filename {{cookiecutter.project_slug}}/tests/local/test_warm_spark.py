@@ -7,8 +7,11 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
+from tooling.errors import UserError
 from tooling.local.warm_compute import WarmSparkDriver
-from tooling.local.warm_spark import DRIVER_DIR, running, stop, wait_for_driver
+from tooling.local.warm_spark import DRIVER_DIR, IDLE_ENV, launch, running, stop, wait_for_driver
 
 
 def test_nothing_is_running_or_starting_in_a_fresh_workspace(tmp_path: Path) -> None:
@@ -31,3 +34,12 @@ def test_a_driver_holding_the_lock_is_waited_for_until_it_gives_up(tmp_path: Pat
         assert wait_for_driver(tmp_path, timeout=0.1) is None  # timed out waiting, not "none starting"
     (tmp_path / DRIVER_DIR / "driver.json").write_text(json.dumps({"pid": os.getpid(), "master": "local[2]"}))
     assert running(tmp_path) == {"pid": os.getpid(), "master": "local[2]"}
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "nan", ""])
+def test_a_bad_idle_time_stops_the_launch_before_any_driver_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(IDLE_ENV, value)
+    with pytest.raises(UserError, match=f"{IDLE_ENV}='{value}': give the seconds .* a number above 0"):
+        launch(tmp_path, "local[2]", tmp_path / "warehouse")
+    assert not (tmp_path / DRIVER_DIR).exists()

@@ -19,7 +19,7 @@ from ..target.runs import RunOutput, RunRequest, RunStatus, SubmittedRun
 from .redaction import StreamRedactor, pump
 from .run_record import LOG_FILE, RunRecord
 from .secrets import hand_off
-from .warm_spark import WARM_ENV
+from .warm_spark import WARM_ENV, idle_seconds
 from .workspace import LocalWorkspace
 
 RUN_SECRETS = "secrets.json"
@@ -73,6 +73,8 @@ class LocalRunner:
         missing = [path for path, file in zip(request.libraries, libraries, strict=True) if not Path(file).is_file()]
         if missing:
             raise UserError(f"no library at {', '.join(missing)} in the local workspace; run `invoke deploy` first")
+        if self.environment.warm_spark:
+            idle_seconds()  # a bad idle time is refused here, before a run folder or a driver exists
         self.environment.runs_dir.mkdir(parents=True, exist_ok=True)
         run_id = (self._existing_runs() or [0])[-1] + 1
         run_dir = self.run_dir(run_id)

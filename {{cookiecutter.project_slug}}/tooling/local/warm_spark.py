@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
+
 DRIVER_DIR = ".spark-driver"
 IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
 WARM_ENV = "LOCAL_SPARK_WARM"
@@ -76,7 +78,10 @@ def running(workspace_root: Path) -> dict[str, Any] | None:
 
 
 def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
-    """Start the warm driver in the background without waiting; False when one is already up or starting."""
+    """Start the warm driver in the background without waiting; False when one is already up or starting.
+
+    The idle time is checked first: a bad value stops the command here, not the detached driver unseen."""
+    idle_seconds()
     record_file, _, lock_file = _files(workspace_root)
     if running(workspace_root) is not None or _locked(lock_file):
         return False
@@ -164,7 +169,15 @@ def stop(workspace_root: Path) -> bool:
 
 def idle_seconds() -> float:
     """How long a driver stays up without a run: ``LOCAL_SPARK_IDLE_SECONDS``, 30 minutes unless set."""
-    return float(os.environ.get(IDLE_ENV, "1800"))
+    value = os.environ.get(IDLE_ENV, "1800")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0:  # also refuses nan
+        raise UserError(f"{IDLE_ENV}={value!r}: give the seconds a warm Spark driver stays up without a run, "
+                        "a number above 0 (unset: 1800)")
+    return seconds
 
 
 def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
