@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
-from tooling.commands.unit_tests import SPARK_TEST_FOLDERS
+from tooling.commands.unit_tests import INTEGRATION_FOLDER, SPARK_TEST_FOLDERS
 from tooling.spark_class_archive import java_options
 
 pytest_plugins = ["mlflow_fixtures", "fake_databricks.fixtures"]
@@ -116,9 +116,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that need a real MLflow server are integration tests: `invoke ci` leaves them to `invoke test`."""
+    """The tests in an ``integration/`` folder, and any other that needs a real MLflow server, are integration
+    tests: `invoke ci` leaves them to `invoke test` (it does not even import the folders, see unit_tests.py)."""
     for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if INTEGRATION_FOLDER in item.path.parent.parts or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
 
 

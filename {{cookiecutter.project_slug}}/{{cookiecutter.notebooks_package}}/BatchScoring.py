@@ -29,8 +29,9 @@ import json
 
 import mlflow
 
+from {{ cookiecutter.library_name }}.champion import load_champion
 from {{ cookiecutter.library_name }}.features import build_features
-from {{ cookiecutter.library_name }}.scoring import latest_days, load_champion, score, write_predictions
+from {{ cookiecutter.library_name }}.scoring import latest_days, score, write_predictions
 from {{ cookiecutter.library_name }}.storage import read_sales
 
 # COMMAND ----------

@@ -36,12 +36,12 @@ dbutils.widgets.dropdown("results", "raise", ["raise", "json"])
 # COMMAND ----------
 
 from {{ cookiecutter.library_name }}.notebook_test_results import (
-    log_test_results,
     outcomes_json,
     raise_if_failed,
     run_test_notebooks,
     summary,
 )
+from {{ cookiecutter.library_name }}.tracking import log_test_results
 
 TEST_NOTEBOOKS = ["./integration_tests/test_sales_data", "./integration_tests/test_features"]
 

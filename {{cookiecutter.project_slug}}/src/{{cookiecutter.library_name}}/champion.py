@@ -8,6 +8,8 @@ Unity Catalog (three-level names such as ``main.forecasting.demand_model``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
@@ -17,6 +19,19 @@ from mlflow.exceptions import MlflowException
 CHAMPION_ALIAS = "champion"
 PREVIOUS_ALIAS = "previous"
 MISSING_MODEL_ERRORS = frozenset({"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"})
+
+
+class NoChampionError(RuntimeError):
+    """The registered model has no ``@champion`` version to score with."""
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The loaded champion model and the registry version it came from."""
+
+    model_name: str
+    version: str
+    model: Any
 
 
 def aliased_version(client: MlflowClient, model_name: str, alias: str = CHAMPION_ALIAS) -> str | None:
@@ -29,6 +44,17 @@ def aliased_version(client: MlflowClient, model_name: str, alias: str = CHAMPION
         raise
     version = dict(model.aliases or {}).get(alias)
     return None if version is None else str(version)
+
+
+def load_champion(model_name: str, client: MlflowClient | None = None) -> Champion:
+    """Load the version ``@champion`` points to; fail clearly when there is none."""
+    version = aliased_version(client or MlflowClient(), model_name)
+    if version is None:
+        raise NoChampionError(
+            f"registered model {model_name!r} has no @{CHAMPION_ALIAS} version: "
+            "run ModelEvaluation to promote a candidate first"
+        )
+    return Champion(model_name, version, mlflow.sklearn.load_model(f"models:/{model_name}/{version}"))
 
 
 def register_version(run_id: str, model_name: str, tags: Mapping[str, str]) -> ModelVersion:

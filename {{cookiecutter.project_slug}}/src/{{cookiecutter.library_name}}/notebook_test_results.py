@@ -1,7 +1,8 @@
-"""Running the integration-test notebooks and keeping their outcomes in MLflow, one run per commit tested.
+"""Running the integration-test notebooks and reporting their outcomes.
 
 The RunTests notebook is the project's test driver: each test notebook runs with a timeout, its outcome
-and duration go to an MLflow run tagged with the git sha, so test history compares across commits.
+and duration go to an MLflow run tagged with the git sha (``tracking.log_test_results``), so test history
+compares across commits.
 For ``invoke ci`` the notebook exits with the outcomes as JSON (``outcomes_json``), which ci turns into
 JUnit XML for the pipeline's test tab.
 """
@@ -13,8 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from posixpath import basename
-
-import mlflow
 
 MAX_MESSAGE = 500
 MAX_TRACE = 4000
@@ -61,20 +60,6 @@ def run_test_notebooks(
         outcomes.append(NotebookOutcome(notebook_name(path), passed, duration, message[:MAX_MESSAGE],
                                         trace[-MAX_TRACE:]))
     return outcomes
-
-
-def log_test_results(experiment_name: str, outcomes: Sequence[NotebookOutcome], git_sha: str, build_id: str) -> str:
-    """One MLflow run of the outcomes: a param and two metrics per notebook, tagged with the git sha."""
-    mlflow.set_experiment(experiment_name)
-    failed = sum(not outcome.passed for outcome in outcomes)
-    tags = {"git_sha": git_sha, "build_id": build_id, "result": "failed" if failed else "passed"}
-    with mlflow.start_run(run_name=f"tests-{git_sha[:10]}", tags=tags) as run:
-        mlflow.log_params({outcome.name: outcome.message for outcome in outcomes})
-        for outcome in outcomes:
-            mlflow.log_metric(f"{outcome.name}_passed", float(outcome.passed))
-            mlflow.log_metric(f"{outcome.name}_duration_seconds", outcome.duration_seconds)
-        mlflow.log_metrics({"tests_passed": float(len(outcomes) - failed), "tests_failed": float(failed)})
-    return run.info.run_id
 
 
 def summary(outcomes: Sequence[NotebookOutcome]) -> str:

@@ -1,33 +1,22 @@
-"""Batch scoring with the approved model: ``@champion`` from the registry, never a run id."""
+"""Batch scoring: the latest days to score, the model's predictions, and the rows written with the model's version.
+
+The model is the registry's ``@champion`` (``champion.load_champion``), never a run id. Spark, pandas and NumPy
+only: the registry side is in ``champion``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mlflow
 import numpy as np
 import pandas as pd
-from mlflow import MlflowClient
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from .champion import CHAMPION_ALIAS, aliased_version
-
-
-class NoChampionError(RuntimeError):
-    """The registered model has no ``@champion`` version to score with."""
-
-
-@dataclass(frozen=True)
-class Champion:
-    """The loaded champion model and the registry version it came from."""
-
-    model_name: str
-    version: str
-    model: Any
+if TYPE_CHECKING:
+    from .champion import Champion
 
 
 def latest_days(frame: DataFrame, days: int, date_column: str = "date") -> DataFrame:
@@ -56,17 +45,6 @@ def predict(model: Any, frame: pd.DataFrame, task_type: str) -> np.ndarray:
     if len(values) != len(frame) or not np.isfinite(values).all():
         raise ValueError(f"model returned {len(values)} predictions for {len(frame)} rows, or non-finite values")
     return values
-
-
-def load_champion(model_name: str, client: MlflowClient | None = None) -> Champion:
-    """Load the version ``@champion`` points to; fail clearly when there is none."""
-    version = aliased_version(client or MlflowClient(), model_name)
-    if version is None:
-        raise NoChampionError(
-            f"registered model {model_name!r} has no @{CHAMPION_ALIAS} version: "
-            "run ModelEvaluation to promote a candidate first"
-        )
-    return Champion(model_name, version, mlflow.sklearn.load_model(f"models:/{model_name}/{version}"))
 
 
 def score(frame: pd.DataFrame, champion: Champion, task_type: str, keep: Sequence[str]) -> pd.DataFrame:

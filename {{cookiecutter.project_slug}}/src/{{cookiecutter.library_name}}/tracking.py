@@ -1,10 +1,11 @@
-"""Logging a trained model to MLflow as a candidate for the evaluation pipeline."""
+"""What the project logs to MLflow tracking: trained models as candidates for the evaluation pipeline, and the
+test notebooks' outcomes, one run per commit tested."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mlflow
 import pandas as pd
@@ -13,6 +14,9 @@ from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
 from .training import TrainingResult
+
+if TYPE_CHECKING:
+    from .notebook_test_results import NotebookOutcome
 
 CANDIDATE_TAG = "candidate"
 
@@ -44,4 +48,18 @@ def log_candidate(
             pip_requirements=model_requirements(),
         )
         mlflow.set_tag(CANDIDATE_TAG, "true")
+    return run.info.run_id
+
+
+def log_test_results(experiment_name: str, outcomes: Sequence[NotebookOutcome], git_sha: str, build_id: str) -> str:
+    """One MLflow run of the outcomes: a param and two metrics per notebook, tagged with the git sha."""
+    mlflow.set_experiment(experiment_name)
+    failed = sum(not outcome.passed for outcome in outcomes)
+    tags = {"git_sha": git_sha, "build_id": build_id, "result": "failed" if failed else "passed"}
+    with mlflow.start_run(run_name=f"tests-{git_sha[:10]}", tags=tags) as run:
+        mlflow.log_params({outcome.name: outcome.message for outcome in outcomes})
+        for outcome in outcomes:
+            mlflow.log_metric(f"{outcome.name}_passed", float(outcome.passed))
+            mlflow.log_metric(f"{outcome.name}_duration_seconds", outcome.duration_seconds)
+        mlflow.log_metrics({"tests_passed": float(len(outcomes) - failed), "tests_failed": float(failed)})
     return run.info.run_id

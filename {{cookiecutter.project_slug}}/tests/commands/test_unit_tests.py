@@ -1,11 +1,19 @@
-"""The suite's two parallel groups leave no test out, and their JUnit reports merge into one."""
+"""The suite's two parallel groups leave no test out, a unit run leaves the integration folders unimported, and
+the JUnit reports merge into one."""
 
 from __future__ import annotations
 
+import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from tooling.commands.unit_tests import SPARK_TEST_FOLDERS, merge_junit, suite_groups
+from tooling.commands.unit_tests import (
+    INTEGRATION_FOLDER,
+    SPARK_TEST_FOLDERS,
+    merge_junit,
+    pytest_command,
+    suite_groups,
+)
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 
@@ -31,6 +39,20 @@ def test_a_new_test_folder_joins_the_other_group(tmp_path: Path) -> None:
     with_integration = suite_groups(tmp_path, integration=True)
     assert [[path.name for path in group] for group in with_integration] == [
         *([name] for name in sorted(SPARK_TEST_FOLDERS)), ["reports", "test_top.py"]]
+
+
+def test_a_unit_run_does_not_import_the_integration_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "tests" / "library"
+    (folder / INTEGRATION_FOLDER).mkdir(parents=True)
+    (folder / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    (folder / INTEGRATION_FOLDER / "test_service.py").write_text(
+        "from pathlib import Path\n\nPath(__file__).with_name('imported').touch()\n\n\ndef test_service():\n    pass\n")
+    for integration, passed in ((False, "1 passed"), (True, "2 passed")):
+        command = pytest_command(tmp_path, [folder], tmp_path / "report.xml", integration=integration)
+        done = subprocess.run([*command, "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0 and passed in done.stdout, done.stdout
+        assert (folder / INTEGRATION_FOLDER / "imported").is_file() == integration
 
 
 def test_reports_merge_into_one_document_with_every_suite(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The RunTests driver's logic: every test notebook runs and is timed, results land in MLflow, failures fail."""
+"""The RunTests driver's logic: every test notebook runs and is timed, failures fail the driver naming them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from {{ cookiecutter.library_name }}.notebook_test_results import (
     NotebookOutcome,
     NotebookTestsFailed,
-    log_test_results,
     raise_if_failed,
     run_test_notebooks,
     summary,
@@ -31,19 +30,6 @@ def test_every_notebook_runs_with_the_timeout_and_is_timed() -> None:
     assert outcomes[1].message.startswith("RuntimeError: Notebook ./integration_tests/broken failed")
     assert "\n" not in outcomes[1].message
     assert summary(outcomes).splitlines()[1].startswith("FAIL  broken  1.5s")
-
-
-def test_outcomes_are_logged_to_one_run_tagged_with_the_sha(names: dict[str, str]) -> None:
-    """On the session's MLflow server (a fresh sqlite store costs 3 s of schema migrations)."""
-    from mlflow.tracking import MlflowClient
-
-    outcomes = [NotebookOutcome("test_a", True, 2.0, "12 rows"), NotebookOutcome("test_b", False, 1.0, "boom")]
-    run_id = log_test_results(f"/P/experiments/{names['experiment']}", outcomes, "abc123", "42")
-    run = MlflowClient().get_run(run_id)
-    assert (run.data.tags["git_sha"], run.data.tags["build_id"], run.data.tags["result"]) == ("abc123", "42", "failed")
-    assert run.data.params == {"test_a": "12 rows", "test_b": "boom"}
-    assert run.data.metrics["test_a_duration_seconds"] == 2.0 and run.data.metrics["test_b_passed"] == 0.0
-    assert (run.data.metrics["tests_passed"], run.data.metrics["tests_failed"]) == (1.0, 1.0)
 
 
 def test_any_failure_fails_the_driver_naming_it() -> None:

@@ -26,6 +26,9 @@ from .progress import Write
 JUNIT_XML = "test-results.xml"
 SPARK_TEST_FOLDERS = ("library", "local")
 """Folders of ``tests/`` whose tests use the session's Spark (tests/conftest.py boots it when it collects them)."""
+INTEGRATION_FOLDER = "integration"
+"""The folder, within a test folder, of the tests of what runs against real services (an MLflow server, Delta
+tables, git and builds): a unit run does not import them, so it does not pay for MLflow's import either."""
 NO_TESTS_COLLECTED = 5
 ONE_THREAD_EACH = {"OMP_NUM_THREADS": "1"}
 """Tests fit small data: OpenMP threads (scikit-learn's boosting) sharing two cores with the other group only
@@ -56,11 +59,17 @@ def merge_junit(reports: list[Path]) -> bytes:
     return ElementTree.tostring(merged, encoding="utf-8", xml_declaration=True)
 
 
-def _start(project_dir: Path, group: list[Path], report: Path, log: Path, integration: bool) -> subprocess.Popen[bytes]:
+def pytest_command(project_dir: Path, group: list[Path], report: Path, *, integration: bool) -> list[str]:
+    """pytest over the group's folders; without integration tests, their folders are not even collected."""
     command = [sys.executable, "-m", "pytest", "-q", f"--junitxml={report}",
                *(str(path.relative_to(project_dir)) for path in group)]
     if not integration:
-        command += ["-m", "not integration"]
+        command += ["-m", "not integration", f"--ignore-glob=*/{INTEGRATION_FOLDER}"]
+    return command
+
+
+def _start(project_dir: Path, group: list[Path], report: Path, log: Path, integration: bool) -> subprocess.Popen[bytes]:
+    command = pytest_command(project_dir, group, report, integration=integration)
     with log.open("wb") as output:
         return subprocess.Popen(command, cwd=project_dir, stdout=output, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 from fake_databricks import FakeDatabricks
+from mlflow.tracking import MlflowClient
 
 from tooling.commands.release import DeployRequest, deploy_environment, deployments, library_version
 from tooling.errors import UserError
 from tooling.settings import load_settings
 
 # Each test builds the library and drives git: integration tests, run by `invoke test`, not by `invoke ci`.
-pytestmark = pytest.mark.integration
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[3]
 CONFIG = yaml.safe_load((PROJECT_DIR / "invoke.yaml").read_text())
 ROOT = "/Deploy/Test"
 HEADER = "# Databricks notebook source\n"
@@ -72,8 +72,6 @@ def deploy(repo: Path, **fields) -> str:
 
 
 def records(repo: Path) -> list:
-    from mlflow.tracking import MlflowClient  # imported here: a unit-test run collects this module, runs none of it
-
     client = MlflowClient(f"sqlite:///{repo / '.mlflow' / 'mlflow.db'}")
     experiment = client.get_experiment_by_name(f"{ROOT}/experiments/deployments")
     if experiment is None:

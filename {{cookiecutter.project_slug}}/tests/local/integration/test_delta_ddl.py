@@ -27,7 +27,6 @@ from tooling.local.sql_rewrite import UnsupportedSql
 Sql = Callable[[str], Any]
 # Each Delta statement goes through PySpark's Python data source, whose planning starts Python processes: seconds
 # per test, ten the first time. `invoke test` runs these; `invoke ci` leaves them out of its quick unit phase.
-pytestmark = pytest.mark.integration
 WRAPPED = (*spark_paths.READ_METHODS, *spark_paths.WRITE_METHODS, "start", "option", "options", "format", "mode",
            "saveAsTable", "insertInto", "table", "tableExists")
 
