@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import threading
@@ -41,7 +40,6 @@ class SparkStarter:
         self._session: SparkSession | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        self._warm_up_thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is None:
@@ -59,16 +57,6 @@ class SparkStarter:
             self._session.sparkContext.setLogLevel("ERROR")
         except BaseException as error:  # noqa: BLE001 - re-raised in the test that asks for the session
             self._error = error
-            return
-        self._warm_up_thread = threading.Thread(target=self._warm_up, name="spark-warm-up", daemon=True)
-        self._warm_up_thread.start()
-
-    def _warm_up(self) -> None:
-        """Start the Python worker daemon (UDFs, RDDs, Delta) while modules still import: the first test that
-        needs one then finds it running instead of waiting two seconds for it."""
-        assert self._session is not None
-        with contextlib.suppress(Exception):  # a failure shows in the test that needs workers
-            self._session.sparkContext.parallelize([1], 1).map(lambda value: value).count()
 
     def session(self) -> SparkSession:
         self.start()
@@ -82,11 +70,9 @@ class SparkStarter:
     def stop(self) -> None:
         """End the JVM of a session that was started by closing its pipe (it exits and cleans up as when its
         Python ends, in half the time of ``SparkSession.stop``) and reap it; one still booting ends with this
-        process. A warm-up still running is let finish, so its Python worker is not reported as crashed, and
-        the accumulator server is told that its connection ends with the JVM (else it prints an EOFError)."""
+        process. The accumulator server is told that its connection ends with the JVM (else it prints an
+        EOFError)."""
         if self._thread is not None and not self._thread.is_alive() and self._session is not None:
-            if self._warm_up_thread is not None:
-                self._warm_up_thread.join(timeout=30)
             context = self._session.sparkContext
             context._accumulatorServer.handle_error = lambda request, client_address: None
             jvm = context._gateway.proc
