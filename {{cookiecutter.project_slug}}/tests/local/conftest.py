@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tooling.local.workspace import LocalWorkspace
 H = "# Databricks notebook source\n"
 SEP = "\n# COMMAND ----------\n"
 FOLDER = "/root/branch"
+WHEEL = "probe_pkg-1.0-py3-none-any.whl"
 
 Run = Callable[..., dict[str, Any]]
 
@@ -57,3 +59,16 @@ def run_notebook(workspace: LocalWorkspace, tmp_path: Path, spark: Any) -> Run:
         return namespace
 
     return run
+
+
+def wheel_file(path: Path, requires: str = "", version: str = "1.0") -> Path:
+    """A minimal wheel of module ``probe_pkg`` (VALUE = the version)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = f"probe_pkg-{version}.dist-info"
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("probe_pkg/__init__.py", f"VALUE = {version!r}\n")
+        wheel.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: probe-pkg\nVersion: {version}\n{requires}")
+        wheel.writestr(f"{info}/WHEEL",
+                       "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(f"{info}/RECORD", "")
+    return path

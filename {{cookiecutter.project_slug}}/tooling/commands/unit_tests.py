@@ -27,8 +27,8 @@ JUNIT_XML = "test-results.xml"
 SPARK_TEST_FOLDERS = ("library", "local")
 """Folders of ``tests/`` whose tests use the session's Spark (tests/conftest.py boots it when it collects them)."""
 INTEGRATION_FOLDER = "integration"
-"""The folder, within a test folder, of the tests of what runs against real services (an MLflow server, Delta
-tables, git and builds): a unit run does not import them, so it does not pay for MLflow's import either."""
+"""The folder, within a test folder, of the tests that start real services and tools (an MLflow server, Delta
+tables, pip, Python workers, git and builds): a unit run does not import them, nor pay for MLflow's import."""
 NO_TESTS_COLLECTED = 5
 ONE_THREAD_EACH = {"OMP_NUM_THREADS": "1"}
 """Tests fit small data: OpenMP threads (scikit-learn's boosting) sharing two cores with the other group only
