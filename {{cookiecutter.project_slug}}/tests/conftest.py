@@ -103,10 +103,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests in an ``integration/`` folder, and any other that needs a real MLflow server, are integration
-    tests: `invoke ci` leaves them to `invoke test` (it does not even import the folders, see unit_tests.py)."""
+    tests: `invoke ci` leaves them to `invoke test` (it does not even import the folders, see unit_tests.py).
+    The tests that need no Spark run first, while the JVM boots (in their order, shuffled or not)."""
     for item in items:
         if INTEGRATION_FOLDER in item.path.parent.parts or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: "spark" in getattr(item, "fixturenames", ()))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
