@@ -196,7 +196,7 @@ def stop_spark(c):
 
 @task
 def test(c):
-    """Run all tests, integration tests against a real MLflow server included (JUnit XML in test-results.xml)."""
+    """Run all tests, the integration tests included (MLflow server, Delta, pip, git); JUnit XML in test-results.xml."""
     from tooling.commands.unit_tests import unit_tests
 
     _run(lambda out: unit_tests(PROJECT_DIR, out, integration=True))
