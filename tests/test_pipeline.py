@@ -28,6 +28,7 @@ def test_ci_runs_tests_then_the_training_notebook(project: Path, ci_run: subproc
     order = [out.index("unit tests, in parallel:"), out.index("send to /Projects/DemandForecasting/CI/49-main"),
              out.index("built dist/"), out.index("deployed"), out.index("submitted"), out.index("succeeded")]
     assert order == sorted(order)
+    assert "(the integration/ folders are left to `invoke test`)" in out, "a unit run says what it leaves out"
     suites = ElementTree.parse(project / "test-results.xml").getroot().findall("testsuite")
     assert len(suites) == 2, "one JUnit suite per parallel group, merged"
     assert sum(int(suite.get("tests")) for suite in suites) > 200

@@ -81,7 +81,8 @@ def unit_tests(project_dir: Path, write: Write, *, integration: bool = False) ->
     ensure_archive(write)
     groups = suite_groups(project_dir / "tests", integration=integration)
     names = ["+".join(path.name for path in group) for group in groups]
-    write(f"{'unit and integration' if integration else 'unit'} tests, in parallel: {' | '.join(names)}")
+    left_out = "" if integration else f" (the {INTEGRATION_FOLDER}/ folders are left to `invoke test`)"
+    write(f"{'unit and integration' if integration else 'unit'} tests, in parallel: {' | '.join(names)}{left_out}")
     with tempfile.TemporaryDirectory(prefix="unit-tests-") as scratch:
         folder = Path(scratch)
         processes = [_start(project_dir, group, folder / f"{index}.xml", folder / f"{index}.log", integration)
