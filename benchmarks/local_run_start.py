@@ -1,6 +1,6 @@
 """Prints how long a local run takes from submit to its first cell and to a ready Spark, cold and warm.
 
-A workspace keeps its cluster warm; the local target keeps a warm Spark driver (tooling/local/warm_spark.py,
+A workspace keeps its cluster warm; the local target keeps a warm Spark driver (mlops_engine/local/warm_spark.py,
 on by default) after the first run, which starts it cold. Target on a 2-core machine: the warm run's Spark
 ready <= 2 s after submit.
 Measured with real `invoke run --target local` in a freshly baked project (ModelTraining, twice).

@@ -1,7 +1,7 @@
 """Send speed on the databricks target against the legacy CLI, and how fast CI learns that a run ended.
 
 Against the fake Databricks API with 50 ms added to every answer, prints: time and calls to send 200
-notebooks with tooling.sync.sync_folder + DatabricksWorkspace; the same for databricks-cli 0.18
+notebooks with mlops_engine.sync.sync_folder + DatabricksWorkspace; the same for databricks-cli 0.18
 `workspace import_dir` (installed in its own venv under the cache dir); their ratio; the calls of an
 unchanged re-send; and the delay between a run's end and wait_for_run's return on the real clock.
 Targets: >= 8x faster, re-send <= 3 calls, end detected <= 10 s. Needs port 80 (the legacy CLI drops
@@ -23,13 +23,13 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug
 sys.path[:0] = [str(TEMPLATE), str(TEMPLATE / "tests")]
 
 from fake_databricks import FakeDatabricks, RunScript  # noqa: E402
-from tooling.databricks.auth import connect  # noqa: E402
-from tooling.databricks.runner import DatabricksRunner  # noqa: E402
-from tooling.databricks.workspace import DatabricksWorkspace  # noqa: E402
-from tooling.package import collect_package  # noqa: E402
-from tooling.sync import sync_folder as send  # noqa: E402
-from tooling.target.runs import RunRequest, wait_for_run  # noqa: E402
-from tooling.target.snapshot import Snapshot  # noqa: E402
+from mlops_engine.databricks.auth import connect  # noqa: E402
+from mlops_engine.databricks.runner import DatabricksRunner  # noqa: E402
+from mlops_engine.databricks.workspace import DatabricksWorkspace  # noqa: E402
+from mlops_engine.package import collect_package  # noqa: E402
+from mlops_engine.sync import sync_folder as send  # noqa: E402
+from mlops_engine.contract.runs import RunRequest, wait_for_run  # noqa: E402
+from mlops_engine.contract.snapshot import Snapshot  # noqa: E402
 
 LEGACY_CLI = "databricks-cli==0.18.0"
 HEADER = "# Databricks notebook source\n"
@@ -105,7 +105,7 @@ def main() -> None:
         delay = end_detection_delay(fake, client, args.run_seconds)
 
     print(f"send {args.notebooks} notebooks, {args.latency * 1000:.0f} ms per answer, parallelism {args.parallelism}")
-    print(f"  tooling.sync_folder     {ours:6.2f} s  {our_calls:4d} calls")
+    print(f"  mlops_engine.sync_folder     {ours:6.2f} s  {our_calls:4d} calls")
     print(f"  legacy CLI import_dir    {legacy:6.2f} s  {legacy_calls:4d} calls  ({LEGACY_CLI})")
     print(f"  ratio                   {legacy / ours:6.1f}x   (target >= 8x)")
     print(f"unchanged re-send, client setup and credential check included: {resend_calls} calls (target <= 3)")

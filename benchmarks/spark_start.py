@@ -2,7 +2,7 @@
 
 Three ways, each in a fresh process (median of --repeat): PySpark's defaults (what a user gets from
 ``SparkSession.builder.getOrCreate()``), the local target's lean settings, and those settings with the machine's
-class archive (tooling/spark_class_archive.py; made first if missing). Run in a baked project's folder:
+class archive (mlops_engine/spark_class_archive.py; made first if missing). Run in a baked project's folder:
   .venv/bin/python benchmarks/spark_start.py --project <baked project> [--repeat 3]
 """
 
@@ -25,7 +25,7 @@ if mode == "defaults":
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = SparkSession.builder.master("local[2]").getOrCreate()
 else:
-    from tooling.local.spark_session import start_session
+    from mlops_engine.local.spark.session import start_session
     spark = start_session("local[2]", Path(sys.argv[2]), java_options=None if mode == "archive" else "")
 ready = time.perf_counter()
 import pandas as pd
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     project = args.project.resolve()
-    subprocess.run([sys.executable, "-c", "from tooling.spark_class_archive import ensure_archive; ensure_archive()"],
+    subprocess.run([sys.executable, "-c", "from mlops_engine.spark_class_archive import ensure_archive; ensure_archive()"],
                    cwd=project, check=True)
     for mode, label in (("defaults", "PySpark defaults"), ("lean", "lean settings"),
                         ("archive", "lean + class archive")):

@@ -26,7 +26,7 @@ BAD_ANSWERS = {
     "library-not-identifier": ({"library_name": "3lib"}, "library_name"),
     "library-keyword": ({"library_name": "import"}, "library_name"),
     "library-clashes-notebooks": ({"library_name": "forecasting"}, "library_name"),
-    "library-clashes-tooling": ({"library_name": "tooling"}, "library_name"),
+    "library-clashes-mlops_engine": ({"library_name": "mlops_engine"}, "library_name"),
     "root-relative": ({"workspace_root": "Projects/X"}, "workspace_root"),
     "root-dotdot": ({"workspace_root": "/Projects/../etc"}, "workspace_root"),
     "root-trailing-slash": ({"workspace_root": "/Projects/X/"}, "workspace_root"),

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from mlflow_fixtures import column_classifier, column_regressor
+from mlflow_helpers import column_classifier, column_regressor
 
 from {{ cookiecutter.library_name }}.scoring import latest_days, predict, write_predictions
 

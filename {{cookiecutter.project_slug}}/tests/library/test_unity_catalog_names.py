@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tooling.local.notebook_executor import NotebookExecutor
+from mlops_engine.testing.source import run_source
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONF_DIR = PROJECT / "{{ cookiecutter.notebooks_package }}" / "conf"
@@ -18,9 +18,7 @@ LIBRARY = PROJECT / "src" / "{{ cookiecutter.library_name }}"
 
 
 def _config(name: str) -> dict[str, object]:
-    namespace: dict[str, object] = {}
-    NotebookExecutor(lambda path: (CONF_DIR / f"{Path(path).name}.py").read_text()).run(f"/conf/{name}", namespace)
-    return namespace
+    return run_source(lambda path: (CONF_DIR / f"{Path(path).name}.py").read_text(), f"/conf/{name}")
 
 
 @pytest.mark.parametrize("name", sorted(path.stem for path in CONF_DIR.glob("*_config.py")))
@@ -35,8 +33,7 @@ def test_every_config_names_its_model_in_the_registry_it_selects(name: str):
 def test_without_a_catalog_the_workspace_registry_and_plain_names():
     source = (CONF_DIR / "production_config.py").read_text().replace('CATALOG = "main"', 'CATALOG = ""')
     assert 'CATALOG = ""' in source
-    namespace: dict[str, object] = {}
-    NotebookExecutor(lambda _path: source).run("/conf/production_config", namespace)
+    namespace = run_source(lambda _path: source, "/conf/production_config")
     assert namespace["REGISTRY_URI"] == "databricks"
     assert namespace["MODEL_NAME"] == "{{ cookiecutter.library_name }}"
 

@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
-from mlflow_fixtures import column_regressor, log_candidate
+from mlflow_helpers import column_regressor, log_candidate
 
 from {{ cookiecutter.library_name }}.champion import NoChampionError, load_champion, promote, register_version, rollback
 from {{ cookiecutter.library_name }}.scoring import predict, score

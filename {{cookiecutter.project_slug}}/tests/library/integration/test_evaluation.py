@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
-from mlflow_fixtures import column_classifier, column_regressor, log_candidate
+from mlflow_helpers import column_classifier, column_regressor, log_candidate
 
 from {{ cookiecutter.library_name }} import evaluation
 from {{ cookiecutter.library_name }}.champion import aliased_version, promote, rollback

@@ -1,0 +1,63 @@
+"""``invoke build``: the ML library as a wheel (or a legacy egg) in dist/, and putting it in a library store."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mlops_engine.commands.progress import Write
+from mlops_engine.contract.library_store import LibraryStore
+from mlops_engine.errors import UserError
+from mlops_engine.settings import Settings
+
+FORMATS = {"wheel": ".whl", "egg": ".egg"}
+
+
+def build_command(library_format: str, dist_dir: Path) -> list[str]:
+    """The build command for ``library_format``, run from the project folder."""
+    if library_format == "wheel":
+        return [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist_dir), "."]
+    if library_format == "egg":
+        return [sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "bdist_egg",
+                "--dist-dir", str(dist_dir)]
+    raise UserError(f"library_format {library_format!r} must be one of: {', '.join(FORMATS)}")
+
+
+def build_library(project_dir: Path, library_format: str) -> Path:
+    """Build the library into ``dist/`` (emptied first) and return the artifact."""
+    dist_dir = project_dir / "dist"
+    command = build_command(library_format, dist_dir)
+    shutil.rmtree(dist_dir, ignore_errors=True)
+    shutil.rmtree(project_dir / "build", ignore_errors=True)
+    result = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise UserError(f"building the {library_format} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    shutil.rmtree(project_dir / "build", ignore_errors=True)
+    artifacts = sorted(dist_dir.glob(f"*{FORMATS[library_format]}"))
+    if len(artifacts) != 1:
+        raise UserError(f"expected one {FORMATS[library_format]} in {dist_dir}, found {len(artifacts)}")
+    return artifacts[0]
+
+
+def build(settings: Settings, write: Write) -> Path:
+    """``invoke build``: the library as a wheel or egg in dist/."""
+    artifact = build_library(settings.project_dir, settings.library_format)
+    write(f"built {artifact.relative_to(settings.project_dir)}")
+    return artifact
+
+
+def built_artifact(settings: Settings) -> Path:
+    """The library last built into dist/."""
+    artifacts = sorted((settings.project_dir / "dist").glob(f"*{FORMATS[settings.library_format]}"))
+    if not artifacts:
+        raise UserError("no built library in dist/; run `invoke build` first")
+    return artifacts[-1]
+
+
+def upload_library(libraries: LibraryStore, artifact: Path, folder: str, write: Write) -> str:
+    """Put ``artifact`` in the libraries ``folder`` of a library store; return the path runs install it from."""
+    path = libraries.upload(folder, artifact.name, artifact.read_bytes())
+    write(f"deployed {artifact.name} -> {path}")
+    return path

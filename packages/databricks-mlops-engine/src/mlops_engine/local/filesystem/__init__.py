@@ -1,0 +1,1 @@
+"""Workspace, DBFS, volume and FUSE paths as folders of the local workspace."""

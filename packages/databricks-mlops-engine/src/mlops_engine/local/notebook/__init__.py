@@ -1,0 +1,1 @@
+"""The notebook runtime: cells, magics, dbutils, the notebook's globals and secrets."""

@@ -1,0 +1,217 @@
+"""The local runner: each one-time run is a subprocess executing the notebook under PySpark local mode."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_engine.contract.runs import RunOutput, RunRequest, RunStatus, SubmittedRun
+from mlops_engine.errors import UserError
+from mlops_engine.local.filesystem.workspace import LocalWorkspace
+from mlops_engine.local.notebook.redaction import StreamRedactor, pump
+from mlops_engine.local.notebook.secrets import hand_off
+from mlops_engine.local.runs.record import LOG_FILE, RunRecord
+from mlops_engine.local.spark.warm_spark import WARM_ENV, idle_seconds
+
+RUN_SECRETS = "secrets.json"
+CREDENTIAL = re.compile(r"^DATABRICKS_|^SYSTEM_ACCESSTOKEN$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LocalRunEnvironment:
+    """What a local run needs besides its request: folders, Spark master, MLflow store."""
+
+    project_dir: Path
+    runs_dir: Path
+    mlflow_dir: Path
+    spark_master: str
+    secrets_file: Path
+    warm_spark: bool = False
+
+    @property
+    def tracking_uri(self) -> str:
+        """The local MLflow tracking store."""
+        return f"sqlite:///{(self.mlflow_dir / 'mlflow.db').resolve()}"
+
+
+class LocalRunner:
+    """Submits runs as subprocesses and reads their state from the run's record."""
+
+    def __init__(self, workspace: LocalWorkspace, environment: LocalRunEnvironment) -> None:
+        self.workspace = workspace
+        self.environment = environment
+        self._processes: dict[int, subprocess.Popen[bytes]] = {}
+        self._pumps: dict[int, threading.Thread] = {}
+
+    def run_dir(self, run_id: int) -> Path:
+        """The folder of run ``run_id``."""
+        return self.environment.runs_dir / str(run_id)
+
+    def _existing_runs(self) -> list[int]:
+        if not self.environment.runs_dir.is_dir():
+            return []
+        return sorted(int(child.name) for child in self.environment.runs_dir.iterdir() if child.name.isdigit())
+
+    def submit(self, request: RunRequest) -> SubmittedRun:
+        if not self.workspace.exists(request.notebook_path):
+            raise UserError(f"no notebook at {request.notebook_path} in the local workspace; send it first")
+        for run_id in self._existing_runs():
+            if request.idempotency_token and RunRecord.load(self.run_dir(run_id)).idempotency_token == (
+                request.idempotency_token
+            ):
+                return SubmittedRun(run_id, self.run_dir(run_id).joinpath(LOG_FILE).as_uri())
+        libraries = [str(self.workspace.local_path(path)) for path in request.libraries]
+        missing = [path for path, file in zip(request.libraries, libraries, strict=True) if not Path(file).is_file()]
+        if missing:
+            raise UserError(f"no library at {', '.join(missing)} in the local workspace; run `invoke deploy` first")
+        if self.environment.warm_spark:
+            idle_seconds()  # a bad idle time is refused here, before a run folder or a driver exists
+        self.environment.runs_dir.mkdir(parents=True, exist_ok=True)
+        run_id = (self._existing_runs() or [0])[-1] + 1
+        run_dir = self.run_dir(run_id)
+        run_dir.mkdir()
+        secrets = hand_off(self.environment.secrets_file, os.environ, run_dir / RUN_SECRETS)
+        record = RunRecord(
+            run_id=run_id,
+            run_name=request.run_name,
+            notebook_path=request.notebook_path,
+            parameters=dict(request.parameters),
+            libraries=libraries,
+            timeout_seconds=request.timeout_seconds,
+            idempotency_token=request.idempotency_token,
+            environment={
+                "workspace_dir": str(self.workspace.root),
+                "dbfs_root": str(self.workspace.root / "dbfs"),
+                "tracking_uri": self.environment.tracking_uri,
+                "spark_master": self.environment.spark_master,
+                "secrets_file": str(run_dir / RUN_SECRETS),
+            },
+        )
+        record.save(run_dir)
+        self.environment.mlflow_dir.mkdir(parents=True, exist_ok=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mlops_engine.local.runs.process", str(run_dir)],
+            cwd=self.environment.mlflow_dir,
+            env={**run_environment(os.environ), "PYTHONPATH": str(self.environment.project_dir),
+                 WARM_ENV: "1" if self.environment.warm_spark else "0"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._processes[run_id] = process
+        self._pumps[run_id] = _start_pump(process, run_dir / LOG_FILE, secrets)
+        return SubmittedRun(run_id, (run_dir / LOG_FILE).as_uri())
+
+    def _alive(self, run_id: int, record: RunRecord) -> bool:
+        process = self._processes.get(run_id)
+        if process is not None:
+            return process.poll() is None
+        if record.pid is None:
+            return True
+        try:
+            os.kill(record.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def status(self, run_id: int) -> RunStatus:
+        run_dir = self.run_dir(run_id)
+        if not run_dir.is_dir():
+            raise UserError(f"no local run {run_id} in {self.environment.runs_dir}")
+        record = RunRecord.load(run_dir)
+        if record.life_cycle_state in {"PENDING", "RUNNING"} and not self._alive(run_id, record):
+            record = RunRecord.load(run_dir)
+            if record.life_cycle_state in {"PENDING", "RUNNING"}:
+                record.life_cycle_state = "INTERNAL_ERROR"
+                record.state_message = f"the run's process ended unexpectedly; see {run_dir / LOG_FILE}"
+                record.save(run_dir)
+        return RunStatus(record.life_cycle_state, record.result_state, record.state_message, record.progress)
+
+    def output(self, run_id: int) -> RunOutput:
+        pump_thread = self._pumps.get(run_id)
+        if pump_thread is not None:
+            pump_thread.join(timeout=30)
+        record = RunRecord.load(self.run_dir(run_id))
+        return RunOutput(
+            error=record.error,
+            error_trace=record.error_trace,
+            notebook_result=record.notebook_result,
+            log_location=str(self.run_dir(run_id) / LOG_FILE),
+            mlflow_run_url=record.mlflow_run_url,
+        )
+
+    def cancel(self, run_id: int) -> None:
+        """Stop the run's whole process group (its Python process and the Spark JVM), then record CANCELED."""
+        record = RunRecord.load(self.run_dir(run_id))
+        was_running = record.life_cycle_state in {"PENDING", "RUNNING"}
+        process = self._processes.get(run_id)
+        group = process.pid if process is not None else record.pid
+        if group is not None:
+            _stop_group(group, process)
+        pump_thread = self._pumps.get(run_id)
+        if pump_thread is not None:
+            pump_thread.join(timeout=10)
+        record = RunRecord.load(self.run_dir(run_id))
+        if was_running and record.result_state != "CANCELED":
+            record.life_cycle_state = "TERMINATED"
+            record.result_state = "CANCELED"
+            record.state_message = "cancelled"
+            record.save(self.run_dir(run_id))
+
+
+def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables a run gets: the machine's, without credentials (secrets come through the hand-off file)."""
+    return {name: value for name, value in environ.items() if not CREDENTIAL.search(name)}
+
+
+def _start_pump(process: subprocess.Popen[bytes], log_file: Path, secrets: list[str]) -> threading.Thread:
+    """Everything the run's processes write (Python, %sh, the JVM) reaches log.txt through the redactor."""
+    assert process.stdout is not None
+
+    def copy() -> None:
+        try:
+            with process.stdout as source, log_file.open("wb") as sink:  # type: ignore[union-attr]
+                pump(source, sink, StreamRedactor(secrets))
+        finally:
+            (log_file.parent / RUN_SECRETS).unlink(missing_ok=True)
+
+    thread = threading.Thread(target=copy, name=f"run-log-{log_file.parent.name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_group(group: int, process: subprocess.Popen[bytes] | None, grace_seconds: float = 20.0) -> None:
+    """SIGTERM the run's session (the run records CANCELED on it), wait, then SIGKILL what is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline:
+        if process is not None:
+            process.poll()
+        if not _group_alive(group):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    if process is not None:
+        process.wait(timeout=10)

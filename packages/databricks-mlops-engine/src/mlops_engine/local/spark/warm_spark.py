@@ -1,0 +1,229 @@
+"""A warm Spark driver kept between local runs, as a workspace keeps its cluster running.
+
+``python -m mlops_engine.local.spark.warm_spark serve <workspace> <master> <warehouse>`` starts Spark's JVM and
+waits; it writes ``<workspace>/.spark-driver/driver.json`` (the py4j gateway's port and secret, mode
+0600) and stops after ``LOCAL_SPARK_IDLE_SECONDS`` (default 1800) without a run attached, on
+``stop(workspace)`` (``invoke stop-spark``), or when its workspace folder is deleted. One driver per
+workspace: it holds ``.spark-driver/lock`` while it lives, so runs starting together share one. A run
+attaches to the JVM through py4j as Databricks' notebook REPLs attach to their cluster's driver, and gets
+its own SparkSession over the shared SparkContext: ``sc``, RDDs, Python UDFs and Delta work as in a run
+of its own (Spark Connect would lose ``sc`` and RDDs), while temporary views and SQL settings stay the run's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from mlops_engine.errors import UserError
+
+DRIVER_DIR = ".spark-driver"
+IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
+WARM_ENV = "LOCAL_SPARK_WARM"
+"""Set to 1 in a run's environment by the runner (mlops.local.warm_spark) to attach to the warm driver."""
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 20.0
+HEARTBEAT_SECONDS = 30.0
+
+
+def _files(workspace_root: Path) -> tuple[Path, Path, Path]:
+    folder = workspace_root / DRIVER_DIR
+    return folder / "driver.json", folder / "last-used", folder / "lock"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a driver this process launched and that ended is reaped first (a zombie is not alive)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: its parent reaps it
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _locked(lock_file: Path) -> bool:
+    """Whether a driver (starting or running) holds the workspace's lock."""
+    if not lock_file.is_file():
+        return False
+    with lock_file.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+def running(workspace_root: Path) -> dict[str, Any] | None:
+    """The warm driver's record when one is running for this workspace."""
+    record_file, _, _ = _files(workspace_root)
+    try:
+        record = json.loads(record_file.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if _alive(record["pid"]) else None
+
+
+def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
+    """Start the warm driver in the background without waiting; False when one is already up or starting.
+
+    The idle time is checked first: a bad value stops the command here, not the detached driver unseen."""
+    idle_seconds()
+    record_file, _, lock_file = _files(workspace_root)
+    if running(workspace_root) is not None or _locked(lock_file):
+        return False
+    record_file.parent.mkdir(parents=True, exist_ok=True)
+    with (record_file.parent / "driver.log").open("ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "mlops_engine.local.spark.warm_spark", "serve", str(workspace_root), master,
+             str(warehouse)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            env={key: value for key, value in os.environ.items() if not key.startswith("PYSPARK_GATEWAY")},
+        )
+    return True
+
+
+def wait_for_driver(workspace_root: Path, timeout: float = START_TIMEOUT) -> dict[str, Any] | None:
+    """The driver's record once it is up; None when none is starting or it did not come up in time."""
+    _, _, lock_file = _files(workspace_root)
+    deadline = time.monotonic() + timeout
+    grace = time.monotonic() + 5.0  # a driver just launched takes a moment to take the lock
+    while time.monotonic() < deadline:
+        record = running(workspace_root)
+        if record is not None:
+            return record
+        if time.monotonic() > grace and not _locked(lock_file):
+            return None
+        time.sleep(0.1)
+    return None
+
+
+def _heartbeat(last_used: Path) -> None:
+    """Tell the driver a run is attached, for as long as this run lives."""
+    while True:
+        try:
+            last_used.touch()
+        except OSError:  # the workspace folder was deleted: the driver stops by itself
+            return
+        time.sleep(HEARTBEAT_SECONDS)
+
+
+def attach(record: dict[str, Any]) -> Any:
+    """A new SparkSession of this process over the warm driver's SparkContext."""
+    from py4j.java_gateway import GatewayParameters, JavaGateway, java_import
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    gateway = JavaGateway(gateway_parameters=GatewayParameters(
+        port=record["port"], auth_token=record["secret"], auto_convert=True))
+    jvm = gateway.jvm
+    for package in ("org.apache.spark.SparkConf", "org.apache.spark.api.java.*", "org.apache.spark.api.python.*",
+                    "org.apache.spark.ml.python.*", "org.apache.spark.mllib.api.python.*",
+                    "org.apache.spark.resource.*",
+                    "org.apache.spark.sql.*", "org.apache.spark.sql.api.python.*", "org.apache.spark.sql.hive.*",
+                    "scala.Tuple2"):
+        java_import(jvm, package)
+    jsc = jvm.JavaSparkContext.fromSparkContext(jvm.org.apache.spark.SparkContext.getOrCreate())
+    context = SparkContext(gateway=gateway, jsc=jsc)
+    jsession = jvm.org.apache.spark.sql.classic.SparkSession.active().newSession()
+    return SparkSession(context, jsparkSession=jsession)
+
+
+def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any | None:
+    """The run's session on the warm driver (started first if need be), or None to start one in-process."""
+    launch(workspace_root, master, warehouse)
+    record = wait_for_driver(workspace_root)
+    if record is None or record["master"] != master:
+        return None
+    _, last_used, _ = _files(workspace_root)
+    threading.Thread(target=_heartbeat, args=(last_used,), name="spark-heartbeat", daemon=True).start()
+    return attach(record)
+
+
+def stop(workspace_root: Path) -> bool:
+    """Stop the workspace's warm driver (waiting for one still starting) and its end; False when none was up."""
+    _, _, lock_file = _files(workspace_root)
+    record = running(workspace_root) or (wait_for_driver(workspace_root) if _locked(lock_file) else None)
+    if record is None:
+        return False
+    os.kill(record["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _alive(record["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(record["pid"]):
+        os.kill(record["pid"], signal.SIGKILL)
+    return True
+
+
+def idle_seconds() -> float:
+    """How long a driver stays up without a run: ``LOCAL_SPARK_IDLE_SECONDS``, 30 minutes unless set."""
+    value = os.environ.get(IDLE_ENV, "1800")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0:  # also refuses nan
+        raise UserError(f"{IDLE_ENV}={value!r}: give the seconds a warm Spark driver stays up without a run, "
+                        "a number above 0 (unset: 1800)")
+    return seconds
+
+
+def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
+    """Run the warm driver until it has been idle for ``LOCAL_SPARK_IDLE_SECONDS``; exit if one already runs."""
+    record_file, last_used, lock_file = _files(workspace_root)
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_file.open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("warm spark driver: another driver serves this workspace", flush=True)
+        return
+    from mlops_engine.local.spark.session import start_session
+
+    idle = idle_seconds()
+    jvm: list[subprocess.Popen[bytes]] = []
+
+    def end(signum: int = 0, frame: object = None) -> None:
+        """Leave no record behind, close the JVM's pipe (it exits when its pipe closes: stopping the SparkContext
+        from here can hang on runs' py4j connections), reap it and exit."""
+        record_file.unlink(missing_ok=True)
+        for process in jvm:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                process.stdin.close()  # type: ignore[union-attr]
+                process.wait(timeout=STOP_TIMEOUT / 2)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, end)
+    session = start_session(master, warehouse)
+    jvm.append(session.sparkContext._gateway.proc)
+    gateway = session.sparkContext._gateway
+    last_used.touch()
+    scratch = record_file.with_suffix(".tmp")
+    scratch.touch(mode=0o600)
+    scratch.write_text(json.dumps({"pid": os.getpid(), "master": master, "port": gateway.gateway_parameters.port,
+                                   "secret": gateway.gateway_parameters.auth_token}))
+    os.replace(scratch, record_file)
+    print(f"warm spark driver {master} ready (pid {os.getpid()}); stops after {idle:.0f} s idle", flush=True)
+    try:
+        while record_file.is_file() and time.time() - last_used.stat().st_mtime < idle:
+            time.sleep(min(5.0, idle))
+    finally:
+        end()
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))

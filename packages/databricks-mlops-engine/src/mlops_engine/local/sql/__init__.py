@@ -1,0 +1,1 @@
+"""SQL and Delta on the local target: statements, tables and Delta writes."""

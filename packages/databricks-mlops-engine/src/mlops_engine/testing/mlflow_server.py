@@ -1,0 +1,76 @@
+"""A real ``mlflow server`` on a temporary store: SQLite backend, local artifact root, a free port on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+STARTUP_TIMEOUT_SECONDS = 120
+STOP_GRACE_SECONDS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(uri: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"mlflow server exited with {server.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"mlflow server did not answer on {uri} within {STARTUP_TIMEOUT_SECONDS}s:\n"
+                       f"{log.read_text()[-2000:]}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server and the workers it started (its own process group), forcibly after a grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            server.wait(timeout=STOP_GRACE_SECONDS)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    server.wait()
+
+
+@contextmanager
+def mlflow_server(root: Path) -> Iterator[str]:
+    """Run ``mlflow server`` with its store in ``root``; yield its tracking URI, stop it afterwards."""
+    port = _free_port()
+    uri = f"http://127.0.0.1:{port}"
+    log = root / "server.log"
+    options = {
+        "--host": "127.0.0.1",
+        "--port": str(port),
+        "--workers": "1",
+        "--backend-store-uri": f"sqlite:///{root / 'mlflow.db'}",
+        "--artifacts-destination": str(root / "artifacts"),
+    }
+    command = [sys.executable, "-m", "mlflow", "server", *(part for option in options.items() for part in option)]
+    with log.open("w") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+    try:
+        _wait_until_up(uri, server, log)
+        yield uri
+    finally:
+        _stop(server)

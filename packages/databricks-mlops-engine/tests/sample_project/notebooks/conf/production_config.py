@@ -1,0 +1,3 @@
+# Databricks notebook source
+ENVIRONMENT = "production"
+SALES_PATH = "dbfs:/sample/production/sales"

@@ -1,1 +1,0 @@
-"""What the invoke tasks call: workspaces, runners, sending, building, CI. One interface, two targets."""
