@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 TEMPLATE_VARIABLES = Path(__file__).resolve().parents[1] / "cookiecutter.json"
-TOOLING_PACKAGE = "tooling"
-PROJECT_FOLDERS = frozenset({TOOLING_PACKAGE, "tests", "scripts", "src", "conf"})
+ENGINE_PACKAGE = "mlops_engine"
+"""The engine's import name (databricks-mlops-engine): a project package of that name would hide it."""
+PROJECT_FOLDERS = frozenset({"tests", "scripts", "src", "conf", "docs"})
 RESERVED_DEVELOPERS = frozenset({"ci", "production"})
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
@@ -98,6 +99,8 @@ def validate(answers: Mapping[str, object]) -> None:
     if notebooks == library:
         raise AnswerError(f"library_name: {library!r} is also the notebooks_package; pick two names")
     for key, value in (("notebooks_package", notebooks), ("library_name", library)):
+        if value == ENGINE_PACKAGE:
+            raise AnswerError(f"{key}: {value!r} is the engine's package (databricks-mlops-engine); pick another name")
         if value in PROJECT_FOLDERS:
             raise AnswerError(f"{key}: {value!r} is a folder the project already has; pick another name")
     _check_workspace_root(str(answers["workspace_root"]))

@@ -8,4 +8,4 @@ sys.path.insert(0, json.loads({{ hooks_dir | tojson | tojson }}))
 
 from project_layout import finish_project
 
-finish_project(Path.cwd(), json.loads({{ cookiecutter | tojson | tojson }}))
+print(finish_project(Path.cwd(), json.loads({{ cookiecutter | tojson | tojson }})))
