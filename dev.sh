@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 python="${PYTHON:-python3}"
 stamp=".venv/.requirements.sha256"
-wanted=$(cat requirements-dev.txt "{{cookiecutter.project_slug}}"/requirements*.txt "{{cookiecutter.project_slug}}"/constraints.txt | sha256sum | cut -d' ' -f1)
+wanted=$(cat requirements-dev.txt constraints-dev.txt packages/databricks-mlops-engine/pyproject.toml "{{cookiecutter.project_slug}}"/requirements*.txt "{{cookiecutter.project_slug}}"/constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "setting up .venv (pinned requirements; a few minutes the first time)..."
   "$python" -m venv .venv

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from invoke import Exit, task
 
-from bakery import TEMPLATE_DIR, BakeError
+from bakery import ENGINE_DIR, TEMPLATE_DIR, BakeError
 from bakery import bake as bake_template
 
-DEMO_DIR = TEMPLATE_DIR / "out"
+DEMO_DIR = Path.home() / ".cache" / "cookiecutter-databricks-mlops" / "demo"
+"""Outside this repository's git tree: a demo project is a repository of its own (its branch and commits)."""
 
 
 def bake_project(output_dir: Path, answers: dict[str, str]) -> Path:
@@ -32,12 +33,13 @@ def bake(c, answer=None, output=str(DEMO_DIR)):
     print(bake_project(Path(output), {key: value for key, _, value in pairs}))
 
 
-@task(help={"developers": "developers of the demo project", "fresh": "delete the demo's local workspace, runs and"
-                                                                      " MLflow store first"})
-def demo(c, developers="kyle,joe", fresh=False):
-    """Bake the demo project into out/, run `invoke ci --target local`, then train, evaluate and score (the
-    warm Spark driver the runs shared is stopped at the end)."""
-    project = bake_project(DEMO_DIR, {"developers": developers})
+@task(help={"developers": "developers of the demo project",
+            "fresh": "delete the demo's local workspace, runs and MLflow store first",
+            "output": "folder to bake the demo into (outside this repository: the demo is a git repository)"})
+def demo(c, developers="kyle,joe", fresh=False, output=str(DEMO_DIR)):
+    """Bake the demo project (~/.cache/cookiecutter-databricks-mlops/demo), run `invoke ci --target local`, then
+    train, evaluate and score; the warm Spark driver the runs shared is stopped at the end."""
+    project = bake_project(Path(output), {"developers": developers})
     if fresh:
         for folder in (".workspace", ".runs", ".mlflow"):
             shutil.rmtree(project / folder, ignore_errors=True)
@@ -51,22 +53,28 @@ def demo(c, developers="kyle,joe", fresh=False):
 
 
 @task(help={"k": "only tests matching this pytest -k expression",
-            "fast": "the quick gate (about 2 minutes): bake the matrix, lint, the generated unit tests",
+            "fast": "the quick gate (about 2 minutes): the engine's unit tests, bake the matrix, lint, the generated"
+                    " unit tests",
             "workers": "pytest processes side by side (pytest-xdist); 0 runs in this process"})
 def test(c, k="", fast=False, workers="2"):
-    """Run the template's tests: bake over the answer matrix, lint, run generated projects and their pipeline.
+    """Run the engine package's tests, then the template's (bake over the answer matrix, lint, run the projects).
 
     Two workers by default: much of the suite waits on subprocesses (pip, invoke, notebook runs), so two
     share a 2-core machine well; tests/worker_schedule.py keeps what shares a costly fixture on one worker.
     """
-    selection = (f" -k '{k}'" if k else "") + (" --fast" if fast else "")
     if not workers.isdigit():
         raise Exit(f"error: --workers {workers!r}: give a number of processes (0 runs in this process)", code=1)
+    keyword = f" -k '{k}'" if k else ""
     parallel = f" -n {workers}" if int(workers) else ""
+    engine_selection = " -m 'not integration'" if fast else ""
+    with c.cd(str(ENGINE_DIR)):
+        c.run(f"{sys.executable} -m pytest tests -ra --junitxml={TEMPLATE_DIR / 'engine-test-results.xml'}"
+              f"{parallel}{engine_selection}{keyword}", pty=False)
+    selection = keyword + (" --fast" if fast else "")
     c.run(f"{sys.executable} -m pytest tests -ra --junitxml=test-results.xml{parallel}{selection}", pty=False)
 
 
 @task
 def lint(c):
-    """Lint the template's own code (the generated project is linted by the tests, after a bake)."""
-    c.run(f"{sys.executable} -m ruff check --no-cache tasks.py bakery.py hooks tests benchmarks")
+    """Lint the template's own code and the engine package (a generated project is linted by the tests)."""
+    c.run(f"{sys.executable} -m ruff check --no-cache tasks.py bakery.py hooks tests benchmarks packages")

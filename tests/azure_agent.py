@@ -1,13 +1,14 @@
 """Fixtures that run the generated Azure pipeline on an agent of our own, shared by the agent and release tests.
 
 The pipeline is executed by ``pipeline_agent``: each job in a fresh clone of a baked project, the
-predefined variables set as Azure sets them, Databricks pointed at the project's own fake REST server
-(its ``tests/fake_databricks/`` package), MLflow at a sqlite store. The Databricks steps sign in as the
+predefined variables set as Azure sets them, Databricks pointed at the engine's fake REST server
+(``fake_databricks/`` of the engine's tests), MLflow at a sqlite store. The Databricks steps sign in as the
 pipeline does, by workload identity federation: the job's ID token comes from the project's fake identity
 provider (``SYSTEM_TEAMFOUNDATIONCOLLECTIONURI`` points at it) and the fake workspace exchanges it under a
 federation policy for the service principal. The agent's Python is a fresh, empty
 virtual environment made once per session: the first job's "Install dependencies" step really installs
-the project's pinned requirements into it (pip's cache spares the downloads after the first time), and
+the project's pinned requirements into it (pip's cache spares the downloads after the first time; the engine
+comes from a wheelhouse of this repository's package, which the venv's pip.conf names as a team's would), and
 the later jobs' install steps find them there, as a self-hosted agent with a warm cache would. The
 unit-test step runs with ``PYTEST_ADDOPTS`` selecting a few fast modules: the full generated suite runs
 in ``test_generated_project`` and ``test_pipeline``; here the step's command, its JUnit XML and its
@@ -31,8 +32,12 @@ from mlflow.tracking import MlflowClient
 from pipeline_agent import Agent, base_environment, job_steps
 from pipeline_files import release_branch
 
+from bakery import ENGINE_DIR
+
+ENGINE_TESTS = ENGINE_DIR / "tests"
+
 ROOT = "/Projects/DemandForecasting"
-UNIT_TESTS_SUBSET = "-k 'environments or test_configs'"
+UNIT_TESTS_SUBSET = "-k 'test_configs or bootstrap'"
 PIPELINE_SUBJECT = "p://contoso/forecasting/demand-forecasting"
 
 
@@ -61,7 +66,7 @@ def commit(repo: Path, message: str) -> str:
 
 @pytest.fixture(scope="session")
 def fake(origin: Path) -> Iterator[Any]:
-    sys.path.insert(0, str(origin / "tests"))
+    sys.path.insert(0, str(ENGINE_TESTS))
     from fake_databricks import FakeDatabricks, RunScript
     from fake_databricks.oidc import AZURE_DEVOPS_AUDIENCE, FakeIdentityProvider, FederationPolicy
 
@@ -78,10 +83,12 @@ def fake(origin: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def agent_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bin folder of a fresh, empty virtual environment for the agent's steps."""
+def agent_python(tmp_path_factory: pytest.TempPathFactory, engine_wheelhouse: Path) -> Path:
+    """The bin folder of a fresh, empty virtual environment for the agent's steps, whose pip finds the engine in
+    the wheelhouse (its pip.conf, as a team points its agents at its own package source)."""
     venv = tmp_path_factory.mktemp("agent-venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    (venv / "pip.conf").write_text(f"[global]\nfind-links = {engine_wheelhouse}\n")
     return venv / "bin"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from matrix import MATRIX, Bake
 
-from bakery import bake
+from bakery import bake, build_engine_wheel
 
 # One pipeline agent run per session, shared by the agent and release tests (it takes minutes); how
 # `invoke test` shares the tests between its workers.
@@ -56,11 +56,18 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Bake], Path]:
 
 
 @pytest.fixture(scope="session")
+def engine_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the engine's wheel, built from this repository offline: the route a baked project takes
+    with ``pip install --find-links``."""
+    wheelhouse = tmp_path_factory.mktemp("wheelhouse")
+    build_engine_wheel(wheelhouse)
+    return wheelhouse
+
+
+@pytest.fixture(scope="session")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A default bake of its own (the matrix's stays pristine), a git repository on branch main."""
-    path = bake(tmp_path_factory.mktemp("pipeline"), MATRIX[0].answers)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
-    return path
+    """A default bake of its own (the matrix's stays pristine): a git repository on main, as baked."""
+    return bake(tmp_path_factory.mktemp("pipeline"), MATRIX[0].answers)
 
 
 @pytest.fixture(scope="session")

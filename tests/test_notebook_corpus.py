@@ -1,7 +1,8 @@
 """Real public Databricks notebooks run on the local target as corpus.json expects: SUCCESS, or FAILED saying why.
 
-The corpus (``tests/notebook_corpus``: 23 notebooks from public repositories, unmodified, each with its source,
-commit and licence in SOURCES.md and LICENSES/) is test material, not part of the product. Each entry folder is
+The corpus (``../shared/notebook_corpus`` beside this repository: 23 notebooks from public repositories, unmodified,
+each with its source, commit and licence in SOURCES.md and LICENSES/) is test material, not part of the product: the
+repository holds only what was written for it. Each entry folder is
 copied into the notebooks package of one baked project and sent to a branch folder of its own (the entry folder is
 then the repository root, as its Git folder was), its input data faked as the entry's ``fixtures`` say (``files``:
 DBFS or /databricks-datasets paths and contents; ``setup_python``: code run as a notebook first), and run with
@@ -19,11 +20,16 @@ from typing import Any
 
 import pytest
 
+from bakery import TEMPLATE_DIR
+
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
 NOTEBOOK_HEADER = "# Databricks notebook source\n"
 
 
-CORPUS = Path(__file__).resolve().parent / "notebook_corpus"
+CORPUS = TEMPLATE_DIR.parent / "shared" / "notebook_corpus"
+if not (CORPUS / "corpus.json").is_file():
+    raise RuntimeError(f"the public notebook corpus is not at {CORPUS}: the tests read it from shared/ beside this "
+                       "repository (see its README)")
 ENTRIES: dict[str, Any] = json.loads((CORPUS / "corpus.json").read_text())
 pytestmark = pytest.mark.slow
 

@@ -1,15 +1,13 @@
-"""Batch scoring: the latest days, predictions of regressors and classifiers, rows appended to the table."""
+"""Batch scoring: predictions of regressors and classifiers (the Spark side is in integration/test_batch_scoring.py)."""
 
 from __future__ import annotations
-
-from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 from mlflow_helpers import column_classifier, column_regressor
 
-from {{ cookiecutter.library_name }}.scoring import latest_days, predict, write_predictions
+from {{ cookiecutter.library_name }}.scoring import predict
 
 
 def test_classifiers_score_the_probability_of_the_positive_class():
@@ -21,18 +19,3 @@ def test_classifiers_score_the_probability_of_the_positive_class():
 def test_missing_feature_columns_are_named():
     with pytest.raises(KeyError, match="lacks the model's feature columns: score"):
         predict(column_regressor("score"), pd.DataFrame({"other": [1.0]}), "regression")
-
-
-def test_latest_days_and_appending_predictions(spark, tmp_path):
-    days = [date(2024, 1, 1) + timedelta(days=offset) for offset in range(10)]
-    sales = spark.createDataFrame(pd.DataFrame({"date": days * 2, "sales": np.arange(20.0)}))
-    recent = latest_days(sales, 3).toPandas()
-    assert sorted(set(recent["date"])) == days[-3:]
-    assert len(recent) == 6
-    with pytest.raises(ValueError, match="at least 1"):
-        latest_days(sales, 0)
-    predictions = recent.assign(prediction=1.0, model_version="3")
-    target = str(tmp_path / "predictions")
-    assert write_predictions(spark, predictions, target, "parquet") == 6
-    write_predictions(spark, predictions, target, "parquet")
-    assert spark.read.parquet(target).count() == 12

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from mlops_engine.testing.source import run_source
 
 PROJECT = Path(__file__).resolve().parents[2]

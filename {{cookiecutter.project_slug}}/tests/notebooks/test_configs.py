@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mlops_engine.testing.source import parse_notebook, run_source
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "{{ cookiecutter.notebooks_package }}" / "conf"

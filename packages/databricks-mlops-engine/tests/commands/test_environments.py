@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from invoke import Config
+from sample import SAMPLE_DIR as PROJECT_DIR
+from sample import SETTINGS
 
 from mlops_engine.commands.environments import (
     check_approvals,
@@ -16,9 +18,6 @@ from mlops_engine.commands.environments import (
 )
 from mlops_engine.errors import UserError
 from mlops_engine.settings import DEFAULTS, Settings, load_settings
-from sample import SAMPLE_DIR as PROJECT_DIR
-from sample import SETTINGS
-
 
 
 def with_environments(environments: dict) -> Settings:

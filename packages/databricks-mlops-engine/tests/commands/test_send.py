@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sample import PACKAGE
 
 from mlops_engine.contract.snapshot import Snapshot
 from mlops_engine.contract.workspace import ObjectKind
@@ -14,8 +15,6 @@ from mlops_engine.layout import branch_folder, ci_folder, libraries_folder, note
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
 from mlops_engine.package import check_config, collect_package, set_environment_notebook, with_set_environment
 from mlops_engine.sync import sync_folder as send
-from sample import PACKAGE
-
 
 
 @pytest.fixture

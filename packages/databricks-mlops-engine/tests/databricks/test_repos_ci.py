@@ -11,6 +11,8 @@ from posixpath import join
 import pytest
 from databricks.sdk import WorkspaceClient
 from fake_databricks import FakeDatabricks, RunScript
+from sample import CONFIG
+from sample import SAMPLE_DIR as PROJECT_DIR
 
 from mlops_engine.commands.ci import repo_notebooks
 from mlops_engine.commands.run import run_notebook
@@ -22,8 +24,6 @@ from mlops_engine.databricks.workspace import DatabricksWorkspace
 from mlops_engine.errors import UserError
 from mlops_engine.git import public_url
 from mlops_engine.settings import load_settings
-from sample import CONFIG
-from sample import SAMPLE_DIR as PROJECT_DIR
 
 URL = "https://dev.azure.com/org/proj/_git/demand-forecasting"
 PREFIX = "/Repos/ci/demand-forecasting"

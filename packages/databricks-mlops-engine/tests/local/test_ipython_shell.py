@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from conftest import FOLDER, notebook
 
-from mlops_engine.local.notebook import ipython_shell
 from mlops_engine.local.filesystem.dbfs import LocalFs
+from mlops_engine.local.notebook import ipython_shell
 from mlops_engine.local.notebook.dbutils import LocalDbutils
 from mlops_engine.local.notebook.executor import NotebookExecutor, NotebookFailure
 from mlops_engine.local.notebook.redaction import Redactor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +30,41 @@ def report_end(output: RunOutput, status: RunStatus, run_id: int, url: str, writ
             f"run {run_id} {status.life_cycle_state}/{status.result_state}: {detail}{trace}\n"
             f"log: {output.log_location or url}"
         )
-    result = output.notebook_result
-    write(f"run {run_id} succeeded{': ' + result if result else ''}")
+    result = output.notebook_result or ""
+    lines = result_lines(result)
+    write(f"run {run_id} succeeded" + (":" if lines else f": {result}" if result else ""))
+    for line in lines:
+        write(line)
+
+
+def _value(value: object) -> str:
+    """One value of a notebook's JSON result, short: numbers to 4 significant digits, mappings as key=value."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={_value(item)}" for key, item in value.items()) or "-"
+    if isinstance(value, list) and not any(isinstance(item, dict) for item in value):
+        return ", ".join(_value(item) for item in value) or "-"
+    return str(value)
+
+
+def result_lines(result: str) -> list[str]:
+    """A notebook's JSON-object exit value as a person reads it: one ``key: value`` line per key (a list of objects,
+    one line per item); [] for any other value, which stays on the run's line."""
+    try:
+        parsed = json.loads(result)
+    except ValueError:
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    lines = []
+    for key, value in parsed.items():
+        if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            lines.append(f"  {key}:")
+            lines.extend(f"    - {_value(item)}" for item in value)
+        else:
+            lines.append(f"  {key}: {_value(value)}")
+    return lines
 
 
 def run_notebook(target: Target, notebook_path: str, run_name: str, parameters: Mapping[str, str],

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from fake_databricks import FakeDatabricks
 from mlflow.tracking import MlflowClient
+from sample import CONFIG
+from sample import SAMPLE_DIR as PROJECT_DIR
 
 from mlops_engine.commands.release import DeployRequest, deploy_environment, deployments, library_version
 from mlops_engine.errors import UserError
 from mlops_engine.settings import load_settings
-from sample import CONFIG
-from sample import SAMPLE_DIR as PROJECT_DIR
 
 # Each test builds the library and drives git: integration tests, run by `invoke test`, not by `invoke ci`.
 

@@ -19,8 +19,8 @@ from pyspark.sql.readwriter import DataFrameReader, DataFrameWriter
 from pyspark.sql.streaming.readwriter import DataStreamReader, DataStreamWriter
 
 from mlops_engine.local.filesystem import spark_paths
-from mlops_engine.local.sql import table_io
 from mlops_engine.local.spark.workspace_session import prepare_session
+from mlops_engine.local.sql import table_io
 from mlops_engine.local.sql.delta import CloudStorageUnsupported, is_delta
 from mlops_engine.local.sql.rewrite import UnsupportedSql
 from mlops_engine.local.sql.statements import run_sql

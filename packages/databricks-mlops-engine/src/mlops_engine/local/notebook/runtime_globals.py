@@ -82,7 +82,7 @@ def _patch_dataframe_display() -> None:
         from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
 
         classes.append(ConnectDataFrame)
-    except ImportError:
+    except (ImportError, SystemExit):  # SystemExit: PySpark's doctest guard, where __main__ has no file (an xdist worker)
         pass
     for cls in classes:
         cls.display = lambda self, *args, **kwargs: display(self)  # type: ignore[attr-defined]
