@@ -113,8 +113,9 @@ def test_cookiecutter_bake_is_linked_with_its_saved_answers(template_repo: Templ
     output = tmp_path / "out"
     run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", output, older, "developers=kyle,joe"], tmp_path)
     (project,) = output.iterdir()
-    run(["git", "init", "-q", "-b", "main"], project)
-    commit_all(project, "baked")
+    assert run(["git", "log", "--format=%s"], project).stdout.splitlines() == [
+        "Project baked from cookiecutter-databricks-mlops"], "a cookiecutter bake is a repository with a first commit"
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
 
     answers = (project / ".cookiecutter.json").read_text()
     run([BIN / "cruft", "link", template_repo.path, "--checkout", template_repo.old, "--no-input",

@@ -23,6 +23,7 @@ def test_plain_results_stay_on_the_run_line() -> None:
                "file:///x", lines.append)
     assert lines == ["run 3 succeeded: mae=8.725 ratio_to_naive=0.623"]
     lines.clear()
-    report_end(RunOutput(notebook_result='{"decision": "keep"}'), RunStatus("TERMINATED", "SUCCESS"), 4, "", lines.append)
+    keep = RunOutput(notebook_result='{"decision": "keep"}')
+    report_end(keep, RunStatus("TERMINATED", "SUCCESS"), 4, "", lines.append)
     assert lines == ["run 4 succeeded:", "  decision: keep"]
     assert result_lines("[1, 2]") == [] and result_lines("mae=1") == []

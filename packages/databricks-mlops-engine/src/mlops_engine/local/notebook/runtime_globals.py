@@ -82,7 +82,7 @@ def _patch_dataframe_display() -> None:
         from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
 
         classes.append(ConnectDataFrame)
-    except (ImportError, SystemExit):  # SystemExit: PySpark's doctest guard, where __main__ has no file (an xdist worker)
+    except (ImportError, SystemExit):  # SystemExit: PySpark's doctest guard when __main__ has no file (xdist)
         pass
     for cls in classes:
         cls.display = lambda self, *args, **kwargs: display(self)  # type: ignore[attr-defined]
