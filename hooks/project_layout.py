@@ -13,7 +13,8 @@ from answer_rules import choices, parse_developers
 DEVELOPER_TEMPLATE = "conf/developer_config.py"
 PLACEHOLDER = "DEVELOPER_NAME"
 # The files each ci_provider choice of cookiecutter.json owns (a test checks every choice has an entry).
-CI_PROVIDER_FILES = {"azure-pipelines": ("azure-pipelines.yml",), "github-actions": (".github",)}
+# renovate.json is Azure's update bot; GitHub's, Dependabot, lives in .github (dependabot.yml).
+CI_PROVIDER_FILES = {"azure-pipelines": ("azure-pipelines.yml", "renovate.json"), "github-actions": (".github",)}
 FIRST_BRANCH = "main"
 FALLBACK_IDENTITY = ("-c", "user.name=cookiecutter-databricks-mlops", "-c", "user.email=noreply@example.com")
 """The first commit's author where git has no identity configured (a fresh CI agent, a container)."""

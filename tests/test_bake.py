@@ -14,9 +14,10 @@ from matrix import MATRIX, Bake
 
 from bakery import TEMPLATE_DIR
 
-CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache"}
+CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache", ".git"}
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
-CI_PROVIDER_FILES = {"azure-pipelines": {"azure-pipelines.yml"}, "github-actions": {".github/workflows/ci.yml"}}
+CI_PROVIDER_FILES = {"azure-pipelines": {"azure-pipelines.yml", "renovate.json"},
+                     "github-actions": {".github/workflows/ci.yml", ".github/dependabot.yml"}}
 COMMON_FILES = {
     ".cookiecutter.json", ".gitignore", "README.md", "invoke.yaml", "pyproject.toml",
     "requirements.txt", "requirements-dev.txt", "constraints.txt", "tasks.py",
@@ -83,8 +84,8 @@ def test_custom_names_reach_config_and_notebooks(baked: Callable[[Bake], Path]) 
 
 
 def test_template_code_passes_ruff() -> None:
-    """The template's own code (tasks, bakery, hooks, tests, benchmarks) lints clean, as `invoke lint` checks."""
+    """The template's own code (tasks, bakery, hooks, tests, benchmarks, the engine) lints clean, as `invoke lint`."""
     command = [sys.executable, "-m", "ruff", "check", "--no-cache", "tasks.py", "bakery.py", "hooks", "tests",
-               "benchmarks"]
+               "benchmarks", "packages"]
     result = subprocess.run(command, cwd=TEMPLATE_DIR, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
