@@ -11,9 +11,9 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from invoke import Collection, Context, Exit, task
+from invoke import Collection, Context, Exit, Task, task
 
 from mlops_engine.commands.progress import Console
 from mlops_engine.errors import UserError
@@ -28,6 +28,25 @@ TARGET_HELP = "local (a folder, PySpark local mode, local MLflow) or databricks;
 PROFILE_HELP = "~/.databrickscfg profile for --target databricks (else DATABRICKS_HOST/DATABRICKS_TOKEN)"
 ENV_HELP = "environment of mlops.environments in invoke.yaml, e.g. production (see docs/cicd.md)"
 BRANCH_HELP = "workspace folder, e.g. BI-4811 (default: the current git branch)"
+
+
+SHORT_FLAGS = {"branch": "b", "target": "t", "profile": "p", "config": "c", "env": "e", "yes": "y"}
+"""The short flags, the same in every task; every other option is long only (``-b`` never means two things)."""
+
+
+class ProjectTask(Task):
+    """A task whose options get their short flag from ``SHORT_FLAGS`` instead of their first free letter."""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        opts = super().arg_opts(name, default, taken_names)
+        if name in SHORT_FLAGS:
+            opts["names"] = [opts["names"][0], SHORT_FLAGS[name]]
+        return opts
+
+
+def project_task(**options: Any) -> Any:
+    """``@task`` with the project's short flags."""
+    return task(klass=ProjectTask, auto_shortflags=False, **options)
 
 
 def _settings(c: Context) -> Settings:
@@ -53,7 +72,7 @@ def _run(action: Callable[[Console], object]) -> None:
         raise Exit("interrupted; anything started was stopped", code=130) from None
 
 
-@task(help={
+@project_task(help={
     "branch": BRANCH_HELP,
     "config": "developer config the folder's set_environment runs, e.g. kyle for conf/kyle_config",
     "full": "upload every notebook even if unchanged since the last send",
@@ -76,7 +95,7 @@ def build(c):
     _run(lambda out: build_library(_settings(c), out))
 
 
-@task(help={
+@project_task(help={
     "branch": "branch deploying: the release branch writes <root>/libraries and master/, any other"
               " <root>/<branch>/libraries (default: $BUILD_SOURCEBRANCHNAME, $GITHUB_REF_NAME, the git branch)",
     "env": ENV_HELP + "; deploys the notebooks and library there and records it in MLflow",
@@ -100,7 +119,7 @@ def deploy(c, branch="", env="", sha="", via="files", note="", force=False, preb
     _run(lambda out: deploy_library(_settings(c), request, out))
 
 
-@task(help={
+@project_task(help={
     "env": ENV_HELP,
     "limit": "how many deployments to show, newest first",
     "target": "where the history is recorded: local (the local MLflow store) or databricks (the workspace's)",
@@ -113,7 +132,7 @@ def deployments(c, env="production", limit=20, target="", profile=""):
     _run(lambda out: out(history(_settings(c), env, limit, target=target or None, profile=profile or None)))
 
 
-@task(help={
+@project_task(help={
     "branch": "branch being built (default: $BUILD_SOURCEBRANCHNAME, $GITHUB_REF_NAME, else the git branch)",
     "build_id": "CI build number (default: $BUILD_BUILDID, $GITHUB_RUN_ID, else 'local')",
     "skip_tests": "do not run the unit tests first",
@@ -134,7 +153,7 @@ def ci(c, branch="", build_id="", skip_tests=False, via="files", keep=False, run
     _run(lambda out: run_ci(_settings(c), options, out))
 
 
-@task(help={
+@project_task(help={
     "branch": BRANCH_HELP,
     "notebook": "notebook to run, relative to the folder (default: the training notebook)",
     "param": "a run parameter name=value; repeat for more",
@@ -151,7 +170,7 @@ def run(c, branch="", notebook="", param=None, target="", profile=""):
     _run(lambda out: run_one(_settings(c), options, out))
 
 
-@task(help={
+@project_task(help={
     "branch": "remove the branch's workspace folder, e.g. BI-4811",
     "ci_older_than_days": "remove CI/<build>-<branch> folders untouched for more than N days (0: all, with --yes)",
     "yes": "confirm a clean that removes every CI folder (--ci-older-than-days 0)",
@@ -167,7 +186,7 @@ def clean(c, branch="", ci_older_than_days=-1.0, yes=False, target="", profile="
                                      profile=profile or None, yes=yes))
 
 
-@task(help={
+@project_task(help={
     "branch": BRANCH_HELP,
     "config": "developer config the folder's set_environment runs (default from invoke.yaml)",
     "target": TARGET_HELP,
@@ -181,7 +200,7 @@ def pipeline(c, branch="", config="", target="", profile=""):
                                   profile=profile or None))
 
 
-@task(help={"port": "port of the MLflow UI on 127.0.0.1"})
+@project_task(help={"port": "port of the MLflow UI on 127.0.0.1"})
 def mlflow_ui(c, port=5000):
     """Serve the local MLflow store (runs, metrics, models) on http://127.0.0.1:<port>."""
     from mlops_engine.commands.mlflow_ui import serve
