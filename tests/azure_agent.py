@@ -50,7 +50,8 @@ def azure(baked: Callable[[Bake], Path]) -> dict[str, Any]:
 def origin(baked: Callable[[Bake], Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default bake as a repository on the release branch, as the team pushes it."""
     repo = tmp_path_factory.mktemp("origin") / "demand-forecasting"
-    shutil.copytree(baked(MATRIX[0]), repo, ignore=shutil.ignore_patterns(".workspace", ".runs", ".mlflow", "dist"))
+    shutil.copytree(baked(MATRIX[0]), repo, ignore=shutil.ignore_patterns(".git", ".workspace", ".runs", ".mlflow",
+                                                                           "dist"))
     subprocess.run(["git", "init", "-q", "-b", release_branch(repo)], cwd=repo, check=True)
     commit(repo, "first")
     return repo

@@ -72,7 +72,9 @@ def _run(invoke_in: Invoke, project: Path, notebook: str) -> subprocess.Complete
 def test_every_semantic_holds_in_a_local_run(probe_project: Path, invoke_in: Invoke) -> None:
     result = _run(invoke_in, probe_project, "FidelityProbe")
     assert result.returncode == 0, result.stdout + result.stderr
-    verdicts = json.loads(re.search(r"succeeded: (\{.*\})", result.stdout).group(1))
+    assert re.search(r"^run \d+ succeeded:$", result.stdout, re.M), result.stdout  # a JSON result is read as lines
+    run_dir = Path(re.search(r"file://(\S+)/log\.txt", result.stdout).group(1))
+    verdicts = json.loads(json.loads((run_dir / "run.json").read_text())["notebook_result"])
     assert len(verdicts) == 12, verdicts
     assert {name for name, verdict in verdicts.items() if verdict != "ok"} == set(), verdicts
 

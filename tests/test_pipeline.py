@@ -25,14 +25,14 @@ def ci_run(project: Path, invoke_in: Invoke) -> subprocess.CompletedProcess[str]
 def test_ci_runs_tests_then_the_training_notebook(project: Path, ci_run: subprocess.CompletedProcess[str]) -> None:
     assert ci_run.returncode == 0, ci_run.stdout[-3000:] + ci_run.stderr[-3000:]
     out = ci_run.stdout
-    order = [out.index("unit tests, in parallel:"), out.index("send to /Projects/DemandForecasting/CI/49-main"),
+    header = "unit tests (the integration/ folders are left to `invoke test`):"
+    order = [out.index(header), out.index(" passed in "), out.index("send to /Projects/DemandForecasting/CI/49-main"),
              out.index("built dist/"), out.index("deployed"), out.index("submitted"), out.index("succeeded")]
-    assert order == sorted(order)
-    assert "(the integration/ folders are left to `invoke test`)" in out, "a unit run says what it leaves out"
-    suites = ElementTree.parse(project / "test-results.xml").getroot().findall("testsuite")
-    assert len(suites) == 2, "one JUnit suite per parallel group, merged"
-    assert sum(int(suite.get("tests")) for suite in suites) > 200
-    assert all(suite.get("failures") == suite.get("errors") == "0" for suite in suites)
+    assert order == sorted(order), "the unit tests' own output streams before the send"
+    (suite,) = ElementTree.parse(project / "test-results.xml").getroot().iter("testsuite")
+    assert int(suite.get("tests")) >= 30 and suite.get("failures") == suite.get("errors") == "0"
+    names = {case.get("classname", "") for case in suite.iter("testcase")}
+    assert not any("integration" in name for name in names), "the unit phase leaves the integration tests out"
     assert re.search(r"\[\d\d:\d\d\] RUNNING", out), "no progress was shown"
     assert "MLflow run: http://127.0.0.1:5000/#/experiments/" in out
 

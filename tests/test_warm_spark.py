@@ -70,8 +70,9 @@ def run(invoke_in: Invoke, project: Path, notebook: str) -> tuple[str, str, str]
     """Run a notebook; its exit value, its log and what the command printed."""
     result = invoke_in(project, "run", "--notebook", notebook, "--branch", BRANCH, "--target", "local")
     assert result.returncode == 0, result.stdout + result.stderr
-    log = Path(re.search(r"file://(\S+/log\.txt)", result.stdout).group(1)).read_text()
-    return re.search(r"succeeded: (.*)", result.stdout).group(1), log, result.stdout
+    log_file = Path(re.search(r"file://(\S+/log\.txt)", result.stdout).group(1))
+    exit_value = json.loads((log_file.parent / "run.json").read_text())["notebook_result"]  # the run's own record
+    return exit_value, log_file.read_text(), result.stdout
 
 
 def test_a_second_run_attaches_to_the_warm_driver_with_its_own_session(warm_project: Path, invoke_in: Invoke) -> None:

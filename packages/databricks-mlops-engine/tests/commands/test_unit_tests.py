@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_engine.commands.unit_tests import pytest_command, unit_tests
+from mlops_engine.commands.unit_tests import INTEGRATION_FOLDER, pytest_command, unit_tests
 from mlops_engine.errors import UserError
-from mlops_engine.testing import INTEGRATION_FOLDER
 
 
 def project_with_tests(root: Path, *, failing: bool = False) -> Path:

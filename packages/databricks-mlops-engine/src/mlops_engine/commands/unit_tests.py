@@ -17,9 +17,11 @@ from pathlib import Path
 from mlops_engine.commands.progress import Write
 from mlops_engine.errors import UserError
 from mlops_engine.spark_class_archive import ensure_archive
-from mlops_engine.testing import INTEGRATION_FOLDER
 
 JUNIT_XML = "test-results.xml"
+INTEGRATION_FOLDER = "integration"
+"""The folder, within a test folder, of tests against real services (Spark, an MLflow server, notebook runs): the
+plugin marks them ``integration``, and a unit run (``invoke ci``) does not even collect them."""
 NO_TESTS_COLLECTED = 5
 ONE_THREAD_EACH = {"OMP_NUM_THREADS": "1"}
 """Tests fit small data: OpenMP threads (scikit-learn's boosting) on a shared two-core agent only spin-wait."""

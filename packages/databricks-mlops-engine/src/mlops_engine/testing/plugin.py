@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from mlops_engine.commands.unit_tests import INTEGRATION_FOLDER
 from mlops_engine.settings import find_project_dir
-from mlops_engine.testing import INTEGRATION_FOLDER
 from mlops_engine.testing.spark import SparkStarter
 
 INTEGRATION_FIXTURES = {"mlflow_server", "mlflow_tracking", "project_notebooks"}
