@@ -8,7 +8,7 @@ provider (``SYSTEM_TEAMFOUNDATIONCOLLECTIONURI`` points at it) and the fake work
 federation policy for the service principal. The agent's Python is a fresh, empty
 virtual environment made once per session: the first job's "Install dependencies" step really installs
 the project's pinned requirements into it (pip's cache spares the downloads after the first time; the engine
-comes from a wheelhouse of this repository's package, which the venv's pip.conf names as a team's would), and
+comes from a wheelhouse of this repository's package, which PIP_FIND_LINKS names as a team's setup would), and
 the later jobs' install steps find them there, as a self-hosted agent with a warm cache would. The
 unit-test step runs with ``PYTEST_ADDOPTS`` selecting a few fast modules: the full generated suite runs
 in ``test_generated_project`` and ``test_pipeline``; here the step's command, its JUnit XML and its
@@ -35,6 +35,7 @@ from pipeline_files import release_branch
 from bakery import ENGINE_DIR
 
 ENGINE_TESTS = ENGINE_DIR / "tests"
+AGENT_WHEELHOUSE = "wheelhouse"
 
 ROOT = "/Projects/DemandForecasting"
 UNIT_TESTS_SUBSET = "-k 'test_configs or bootstrap'"
@@ -85,11 +86,11 @@ def fake(origin: Path) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def agent_python(tmp_path_factory: pytest.TempPathFactory, engine_wheelhouse: Path) -> Path:
-    """The bin folder of a fresh, empty virtual environment for the agent's steps, whose pip finds the engine in
-    the wheelhouse (its pip.conf, as a team points its agents at its own package source)."""
+    """The bin folder of a fresh, empty virtual environment for the agent's steps; the engine's wheelhouse is
+    copied beside it, where ``agent_for`` points the agent's pip (as a team points its agents at its packages)."""
     venv = tmp_path_factory.mktemp("agent-venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    (venv / "pip.conf").write_text(f"[global]\nfind-links = {engine_wheelhouse}\n")
+    shutil.copytree(engine_wheelhouse, venv / AGENT_WHEELHOUSE)
     return venv / "bin"
 
 
@@ -110,6 +111,9 @@ def agent_for(origin: Path, work: Path, build_id: str, azure: dict[str, Any], py
     home = work / "home"
     home.mkdir(parents=True, exist_ok=True)
     env = {**base_environment(home, python_bin), "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+    # pip takes more than one place to find wheels: the machine's own (if it sets any) and the engine's.
+    links = [env.get("PIP_FIND_LINKS", ""), str(python_bin.parent / AGENT_WHEELHOUSE)]
+    env["PIP_FIND_LINKS"] = " ".join(link for link in links if link)
     return Agent(origin, work, predefined, {key: str(value) for key, value in azure["variables"].items()}, env,
                  pytest_addopts=UNIT_TESTS_SUBSET)
 
