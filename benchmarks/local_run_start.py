@@ -45,10 +45,7 @@ def measure(project: Path, label: str) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        project = bake(Path(scratch), {})
-        for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
-                        ["git", "-c", "user.email=b@b", "-c", "user.name=b", "commit", "-qm", "init"]):
-            subprocess.run(command, cwd=project, check=True)
+        project = bake(Path(scratch), {})  # a git repository on main with a first commit, as baked
         invoke(project, "send", "--target", "local", "--branch", "main")
         invoke(project, "build")
         invoke(project, "deploy", "--target", "local", "--branch", "main")

@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     project = args.project.resolve()
-    subprocess.run([sys.executable, "-c", "from mlops_engine.spark_class_archive import ensure_archive; ensure_archive()"],
-                   cwd=project, check=True)
+    make_archive = "from mlops_engine.spark_class_archive import ensure_archive; ensure_archive()"
+    subprocess.run([sys.executable, "-c", make_archive], cwd=project, check=True)
     for mode, label in (("defaults", "PySpark defaults"), ("lean", "lean settings"),
                         ("archive", "lean + class archive")):
         runs = [measure(project, mode, project / ".bench-warehouse") for _ in range(args.repeat)]

@@ -7,6 +7,7 @@ then the developer's git-ignored invoke.local.yaml. Imports of the commands are 
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Callable
@@ -70,6 +71,10 @@ def _run(action: Callable[[Console], object]) -> None:
     except KeyboardInterrupt:
         console.end_status()
         raise Exit("interrupted; anything started was stopped", code=130) from None
+    finally:
+        # The command is done and the process ends: its last garbage collection need not walk everything it
+        # imported (the Databricks SDK's thousands of classes: about 0.4 s).
+        gc.freeze()
 
 
 @project_task(help={
