@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def test_model_training_registers_a_candidate_that_beats_the_naive_forecast(project_notebooks) -> None:
-    run = project_notebooks.run("ModelTraining")
+    run = project_notebooks.run("ModelTraining", config="ci")  # the CI subset: the quickest data
     assert run.succeeded, run.describe()
     result = dict(pair.split("=", 1) for pair in (run.result or "").split())
     assert set(result) >= {"mlflow_run_id", "mae", "ratio_to_naive"}, run.result

@@ -86,10 +86,9 @@ def repo_notebooks(target: Target, settings: Settings, build_id: str, branch: st
 
 @contextmanager
 def warm_compute(target: Target, write: Write) -> Iterator[None]:
-    """The target's warm compute started now, so it boots while the notebooks are sent and the library is
-    built; stopped at the end if ci started it (a pipeline agent is not left with a JVM), left up if it was
-    already there. It starts after the unit tests: on two cores a JVM booting beside them only slows their
-    verdict (the whole ci takes as long either way), and red tests then start nothing."""
+    """The target's warm compute started now, so it boots while the unit tests run (one pytest process: the other
+    core is free) and the notebooks are sent and the library built; stopped at the end if ci started it (red tests
+    included: a pipeline agent is not left with a JVM), left up if it was already there."""
     compute = target.warm_compute
     started = compute is not None and compute.used_by_runs and compute.start_in_background()
     if started:
@@ -117,9 +116,9 @@ def ci(settings: Settings, options: CiOptions, write: Write) -> None:
     branch = options.branch or pipeline_branch() or current_branch(settings.project_dir)
     folder = ci_folder(settings.workspace_root, build_id, branch)
     target = open_target(settings, options.target, options.profile)
-    if not options.skip_tests:
-        unit_tests(settings.project_dir, write)
     with warm_compute(target, write):
+        if not options.skip_tests:
+            unit_tests(settings.project_dir, write)
         run_name = f"CI-{build_id}-{branch}"
         notebooks = (repo_notebooks(target, settings, build_id, branch, options.keep, write)
                      if options.via == "repos" else sent_notebooks(target, settings, folder, write))

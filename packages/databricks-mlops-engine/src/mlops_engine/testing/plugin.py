@@ -16,10 +16,13 @@ import pytest
 
 from mlops_engine.commands.unit_tests import INTEGRATION_FOLDER
 from mlops_engine.settings import find_project_dir
+from mlops_engine.testing.mlflow_server import ServerStarter
 from mlops_engine.testing.spark import SparkStarter
 
 INTEGRATION_FIXTURES = {"mlflow_server", "mlflow_tracking", "project_notebooks"}
+START_ORDER = ({"spark"}, {"mlflow_server"}, {"project_notebooks"})
 _STARTER = SparkStarter()
+_MLFLOW = ServerStarter()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,23 +31,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the integration tests; run the tests that need no Spark first, while its JVM boots."""
+    """Mark the integration tests; order the tests so that the services they wait for boot meanwhile."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if INTEGRATION_FOLDER in item.path.parent.parts or INTEGRATION_FIXTURES & fixtures:
             item.add_marker(pytest.mark.integration)
-    items.sort(key=lambda item: "spark" in getattr(item, "fixturenames", ()))
+    items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    """Tests that need nothing first, then those waiting for Spark's JVM (seconds), then those waiting for the MLflow
+    server (its store's migrations: tens of seconds), then notebook runs: each service boots while the tests
+    before it run."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return next((rank for rank, names in enumerate(START_ORDER, 1) if names & fixtures), 0)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Boot the JVM once the tests are chosen, and only if one of them uses Spark."""
-    if not session.config.option.collectonly and any("spark" in getattr(item, "fixturenames", ())
-                                                     for item in session.items):
+    """Once the tests are chosen, boot the JVM and the MLflow server in the background, each only if a chosen
+    test uses it."""
+    if session.config.option.collectonly:
+        return
+    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    if "spark" in used:
         _STARTER.start()
+    if "mlflow_server" in used:
+        _MLFLOW.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     _STARTER.stop()
+    _MLFLOW.stop()
 
 
 @pytest.fixture(scope="session")
@@ -54,12 +71,9 @@ def spark() -> Any:
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``mlflow server`` on a temporary SQLite store for the session; yields its tracking URI."""
-    from mlops_engine.testing.mlflow_server import mlflow_server as serve
-
-    with serve(tmp_path_factory.mktemp("mlflow")) as uri:
-        yield uri
+def mlflow_server() -> str:
+    """A real ``mlflow server`` on a temporary SQLite store for the session (removed at its end); its URI."""
+    return _MLFLOW.uri()
 
 
 @pytest.fixture
