@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
@@ -70,9 +72,14 @@ def bake(output_dir: Path, answers: dict[str, str], *, overwrite: bool = False) 
 
 
 def build_engine_wheel(wheelhouse: Path) -> Path:
-    """The engine package as a wheel in ``wheelhouse``, built offline with this environment's setuptools."""
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-               "--disable-pip-version-check", "-w", str(wheelhouse), str(ENGINE_DIR)]
-    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    """The engine package as a wheel in ``wheelhouse``, built offline with this environment's setuptools from a
+    copy of its sources (a build leaves build/ and egg-info behind: not in this checkout)."""
+    with tempfile.TemporaryDirectory(prefix="engine-build-") as scratch:
+        source = Path(scratch) / ENGINE_DIR.name
+        shutil.copytree(ENGINE_DIR, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__",
+                                                                          "tests"))
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                   "--disable-pip-version-check", "-w", str(wheelhouse), str(source)]
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
     (wheel,) = wheelhouse.glob("databricks_mlops_engine-*.whl")
     return wheel

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -77,44 +76,14 @@ def start_server(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
     return uri, server
 
 
-class ServerStarter:
-    """Starts the server on a thread as soon as the chosen tests need it (its store's migrations take seconds),
-    so it comes up while other tests run; ``uri`` waits for it only if it is not up yet."""
+def start_scratch_server() -> tuple[str, subprocess.Popen[bytes], Path]:
+    """A server on a store in a new temporary folder; its URI, process and folder."""
+    root = Path(tempfile.mkdtemp(prefix="mlflow-server-"))
+    uri, server = start_server(root)
+    return uri, server, root
 
-    def __init__(self) -> None:
-        self._root: Path | None = None
-        self._uri = ""
-        self._server: subprocess.Popen[bytes] | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._root = Path(tempfile.mkdtemp(prefix="mlflow-server-"))
-            self._thread = threading.Thread(target=self._run, name="mlflow-server-start", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        assert self._root is not None
-        try:
-            self._uri, self._server = start_server(self._root)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test that asks for the server
-            self._error = error
-
-    def uri(self) -> str:
-        self.start()
-        assert self._thread is not None
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._uri
-
-    def stop(self) -> None:
-        """Stop the server (after its start, if it is still starting) and remove its store."""
-        if self._thread is None:
-            return
-        self._thread.join()
-        if self._server is not None:
-            _stop(self._server)
-        if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
+def stop_scratch_server(uri: str, server: subprocess.Popen[bytes], root: Path) -> None:
+    """Stop the server and remove its store."""
+    _stop(server)
+    shutil.rmtree(root, ignore_errors=True)

@@ -16,13 +16,14 @@ import pytest
 
 from mlops_engine.commands.unit_tests import INTEGRATION_FOLDER
 from mlops_engine.settings import find_project_dir
-from mlops_engine.testing.mlflow_server import ServerStarter
-from mlops_engine.testing.spark import SparkStarter
+from mlops_engine.testing.background import Background
+from mlops_engine.testing.mlflow_server import start_scratch_server, stop_scratch_server
+from mlops_engine.testing.spark import start_session, stop_session
 
 INTEGRATION_FIXTURES = {"mlflow_server", "mlflow_tracking", "project_notebooks"}
 START_ORDER = ({"spark"}, {"mlflow_server"}, {"project_notebooks"})
-_STARTER = SparkStarter()
-_MLFLOW = ServerStarter()
+_SPARK = Background(start_session, "spark-start")
+_MLFLOW = Background(start_scratch_server, "mlflow-server-start")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,26 +55,29 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     if "spark" in used:
-        _STARTER.start()
+        _SPARK.start()
     if "mlflow_server" in used:
         _MLFLOW.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    _STARTER.stop()
-    _MLFLOW.stop()
+    spark, server = _SPARK.made(), _MLFLOW.made()
+    if spark is not None:
+        stop_session(spark)
+    if server is not None:
+        stop_scratch_server(*server)
 
 
 @pytest.fixture(scope="session")
 def spark() -> Any:
     """A small local SparkSession (one core, lean JVM), started once per test session."""
-    return _STARTER.session()
+    return _SPARK.result()
 
 
 @pytest.fixture(scope="session")
 def mlflow_server() -> str:
     """A real ``mlflow server`` on a temporary SQLite store for the session (removed at its end); its URI."""
-    return _MLFLOW.uri()
+    return _MLFLOW.result()[0]
 
 
 @pytest.fixture
