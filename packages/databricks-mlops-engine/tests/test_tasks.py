@@ -71,3 +71,12 @@ def test_cleaning_every_ci_folder_needs_yes(tmp_path: Path) -> None:
     assert workspace.exists(f"{settings.workspace_root}/CI/7-main")
     clean(settings, None, 0, lines.append, target="local", yes=True)
     assert not workspace.exists(f"{settings.workspace_root}/CI/7-main") and "removed 1 CI folder" in lines[-1]
+
+
+def test_a_task_outside_a_project_says_where_it_looked(tmp_path: Path) -> None:
+    (tmp_path / "tasks.py").write_text("from mlops_engine.tasks import ns\n")
+    done = subprocess.run([sys.executable, "-m", "invoke", "send", "--branch", "x"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"error: no invoke.yaml in {tmp_path} or a folder above it: run the tasks in a "
+                                   "project baked from cookiecutter-databricks-mlops")

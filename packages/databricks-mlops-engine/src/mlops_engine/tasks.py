@@ -18,7 +18,14 @@ from invoke import Collection, Context, Exit, Task, task
 
 from mlops_engine.commands.progress import Console
 from mlops_engine.errors import UserError
-from mlops_engine.settings import DEFAULTS, Settings, find_project_dir, load_settings, local_overrides
+from mlops_engine.settings import (
+    DEFAULTS,
+    PROJECT_CONFIG,
+    Settings,
+    find_project_dir,
+    load_settings,
+    local_overrides,
+)
 
 _overrides = local_overrides(find_project_dir(Path.cwd()))
 if _overrides:
@@ -50,8 +57,17 @@ def project_task(**options: Any) -> Any:
     return task(klass=ProjectTask, auto_shortflags=False, **options)
 
 
+def _project_dir() -> Path:
+    """The project the tasks run in; outside one, a clear error rather than settings that lack every key."""
+    project = find_project_dir(Path.cwd())
+    if not (project / PROJECT_CONFIG).is_file():
+        raise UserError(f"no {PROJECT_CONFIG} in {project} or a folder above it: run the tasks in a project baked "
+                        "from cookiecutter-databricks-mlops")
+    return project
+
+
 def _settings(c: Context) -> Settings:
-    return load_settings(find_project_dir(Path.cwd()), c.config)
+    return load_settings(_project_dir(), c.config)
 
 
 def _terminate(signum: int, frame: object) -> NoReturn:
@@ -226,7 +242,7 @@ def test(c):
     """Run all the project's tests, integration tests included; JUnit XML in test-results.xml, coverage of src/."""
     from mlops_engine.commands.unit_tests import unit_tests
 
-    _run(lambda out: unit_tests(find_project_dir(Path.cwd()), out, integration=True))
+    _run(lambda out: unit_tests(_project_dir(), out, integration=True))
 
 
 @task

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from posixpath import join
 
 from mlops_engine.commands.build import built_artifact
 from mlops_engine.commands.progress import RunProgress, Write
-from mlops_engine.contract.runs import RunOutput, RunRequest, RunStatus, RunTimeout, wait_for_run
+from mlops_engine.contract.runs import RunOutput, RunRequest, RunStatus, RunTimeout, SubmittedRun, wait_for_run
 from mlops_engine.contract.target import Target
 from mlops_engine.errors import UserError
 from mlops_engine.git import current_branch
@@ -67,9 +67,10 @@ def result_lines(result: str) -> list[str]:
     return lines
 
 
-def run_notebook(target: Target, notebook_path: str, run_name: str, parameters: Mapping[str, str],
-                 libraries: Sequence[str], write: Write) -> RunStatus:
-    """Submit ``notebook_path`` as a one-time run, print where to watch it, wait, and report its end.
+def submit_and_wait(target: Target, notebook_path: str, run_name: str, parameters: Mapping[str, str],
+                    libraries: Sequence[str], on_progress: Callable[[RunStatus, float], None],
+                    write: Write) -> tuple[SubmittedRun, RunStatus]:
+    """Submit ``notebook_path`` as a one-time run, say where to watch it and wait for its end.
 
     Interrupted (Ctrl-C) or past the target's run timeout, the run is cancelled before this returns.
     """
@@ -87,10 +88,18 @@ def run_notebook(target: Target, notebook_path: str, run_name: str, parameters: 
     submitted = target.runner.submit(request)
     write(f"run {submitted.run_id} of {request.notebook_path} submitted: {submitted.url}")
     try:
-        status = wait_for_run(target.runner, submitted.run_id, request.timeout_seconds, RunProgress(write),
+        status = wait_for_run(target.runner, submitted.run_id, request.timeout_seconds, on_progress,
                               max_interval=target.poll_seconds)
     except RunTimeout as timeout:
         raise UserError(f"{timeout}; the run was cancelled") from None
+    return submitted, status
+
+
+def run_notebook(target: Target, notebook_path: str, run_name: str, parameters: Mapping[str, str],
+                 libraries: Sequence[str], write: Write) -> RunStatus:
+    """Run ``notebook_path`` with progress shown and report its end: its result, or its error raised."""
+    submitted, status = submit_and_wait(target, notebook_path, run_name, parameters, libraries, RunProgress(write),
+                                        write)
     report_end(target.runner.output(submitted.run_id), status, submitted.run_id, submitted.url, write)
     return status
 

@@ -4,7 +4,6 @@ deploy, in a workspace, runs folder and MLflow store of the test session's own (
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,8 +13,9 @@ import yaml
 from invoke.config import merge_dicts
 
 from mlops_engine.commands.build import build_library, upload_library
+from mlops_engine.commands.run import submit_and_wait
 from mlops_engine.commands.send import send_branch
-from mlops_engine.contract.runs import RunOutput, RunRequest, RunStatus, wait_for_run
+from mlops_engine.contract.runs import RunOutput, RunStatus
 from mlops_engine.contract.target import Target
 from mlops_engine.layout import branch_folder, libraries_folder
 from mlops_engine.open_target import open_target
@@ -81,16 +81,11 @@ class ProjectNotebooks:
             self._library = upload_library(self._target.libraries, artifact, folder, self.lines.append)
         return self._target, self._library
 
-    def run(self, notebook: str, parameters: Mapping[str, str] | None = None, config: str | None = None,
-            timeout_seconds: int = 600) -> NotebookRun:
+    def run(self, notebook: str, parameters: Mapping[str, str] | None = None, config: str | None = None) -> NotebookRun:
         """Run ``notebook`` (relative to the notebooks package, e.g. ``ModelTraining``) with the developer config
-        ``config`` (default from invoke.yaml) and wait for it."""
+        ``config`` (default from invoke.yaml) as ``invoke run`` does, and wait for it (the project's run timeout)."""
         target, library = self._prepared(config)
-        request = RunRequest(run_name=f"pytest-{notebook}", parameters=dict(parameters or {}),
-                             notebook_path=join(branch_folder(self.settings.workspace_root, BRANCH), notebook),
-                             libraries=(library,), timeout_seconds=timeout_seconds,
-                             idempotency_token=str(uuid.uuid4()))
-        submitted = target.runner.submit(request)
-        status = wait_for_run(target.runner, submitted.run_id, timeout_seconds, lambda *args: None,
-                              max_interval=target.poll_seconds)
+        path = join(branch_folder(self.settings.workspace_root, BRANCH), notebook)
+        submitted, status = submit_and_wait(target, path, f"pytest-{notebook}", parameters or {}, [library],
+                                            lambda *_: None, self.lines.append)
         return NotebookRun(status, target.runner.output(submitted.run_id), list(self.lines))
