@@ -74,7 +74,23 @@ def test(c, k="", fast=False, workers="2"):
     c.run(f"{sys.executable} -m pytest tests -ra --junitxml=test-results.xml{parallel}{selection}", pty=False)
 
 
+@task(help={"runtime": "only this runtime (a key of runtimes.json); repeat for more"}, iterable=["runtime"])
+def lock_runtimes(c, runtime=None):
+    """Write runtime_constraints/<runtime>.txt again: a baked project's whole environment for each runtime it can
+    choose, from a real install of its requirements on the runtime's Python (after a runtime or a pin changes)."""
+    from runtime_locks import lock, supported_runtimes
+
+    runtimes = supported_runtimes()
+    unknown = sorted(set(runtime or []) - set(runtimes))
+    if unknown:
+        raise Exit(f"error: --runtime {', '.join(unknown)}: choose among {', '.join(runtimes)}", code=1)
+    for key, data in runtimes.items():
+        if not runtime or key in runtime:
+            lock(key, data)
+
+
 @task
 def lint(c):
     """Lint the template's own code and the engine package (a generated project is linted by the tests)."""
-    c.run(f"{sys.executable} -m ruff check --no-cache tasks.py bakery.py hooks tests benchmarks packages")
+    c.run(f"{sys.executable} -m ruff check --no-cache tasks.py bakery.py runtime_locks.py hooks tests benchmarks "
+          "packages")

@@ -1,11 +1,12 @@
 """The template's Jinja extension, loaded in-process by cookiecutter and cruft (``_extensions``).
 
 Both put the template's checkout on ``sys.path`` before rendering, so this module is imported from
-the checkout being rendered; that gives two things no hook script can get from the context alone:
+the checkout being rendered; that gives what no hook script can get from the context alone:
 
 - ``check_answers``: refuses a bad answer while the questions are rendered, before cookiecutter makes
   any folder, with one line on stderr (``AnswerRefused`` is a ``click.ClickException``, which the
   ``cookiecutter`` and ``cruft`` command lines show without a traceback).
+- ``runtime``: the chosen Databricks runtime's data (spark_version, Python, pins) for the files that follow it.
 - ``hooks_dir``: where the hook scripts' helper modules are. Only the ``cookiecutter`` command line
   sets ``_repo_dir`` (and relative to its working directory); cruft renders from a temporary clone.
 
@@ -16,6 +17,7 @@ so it stays a stable shim: the rules are read from the checkout's files on every
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +28,10 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 HOOKS_DIR = Path(__file__).resolve().parent
+RUNTIMES = HOOKS_DIR.parent / "packages" / "databricks-mlops-engine" / "src" / "mlops_engine" / "runtimes.json"
+"""The runtimes a project can run on (the engine's data, from Databricks' release notes)."""
+CONSTRAINTS_DIR = HOOKS_DIR.parent / "runtime_constraints"
+"""A baked project's pinned environment for each runtime (``invoke lock-runtimes`` writes them)."""
 
 
 class AnswerRefused(click.ClickException):
@@ -53,10 +59,21 @@ def check_answers(answers: Mapping[str, object]) -> str:
     return "yes"
 
 
+def runtime(key: str) -> dict[str, Any]:
+    """Jinja filter: the Databricks runtime ``key`` names, from the engine's table (``runtimes.json``), with its
+    Python's minor version and the project's whole pinned environment for it (``runtime_constraints/<key>.txt``)."""
+    table = json.loads(RUNTIMES.read_text())["runtimes"]
+    data = dict(table[key])
+    data["python_minor"] = ".".join(data["python"].split(".")[:2])
+    data["constraints"] = (CONSTRAINTS_DIR / f"{key}.txt").read_text().rstrip("\n")
+    return data
+
+
 class TemplateExtension(Extension):
-    """Adds the ``check_answers`` filter and the ``hooks_dir`` global."""
+    """Adds the ``check_answers`` and ``runtime`` filters and the ``hooks_dir`` global."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["check_answers"] = check_answers
+        environment.filters["runtime"] = runtime
         environment.globals["hooks_dir"] = str(HOOKS_DIR)

@@ -28,7 +28,7 @@ def _choices(key: str) -> list[str]:
 
 MATRIX = [
     Bake("default"),
-    *(Bake(f"{key}={choice}", {key: choice}) for key in ("library_format", "python_version", "ci_provider")
+    *(Bake(f"{key}={choice}", {key: choice}) for key in ("library_format", "databricks_runtime", "ci_provider")
       for choice in _choices(key)[1:]),
     Bake("three-developers", {"developers": "kyle,joe,ann"}),
     Bake("custom-names", {"project_name": "Churn Model", "notebooks_package": "churn_notebooks",

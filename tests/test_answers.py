@@ -43,7 +43,7 @@ BAD_ANSWERS = {
 DEFAULT_ANSWERS = {"project_name": "Demand Forecasting", "project_slug": "demand-forecasting",
                    "notebooks_package": "forecasting", "library_name": "demand_forecasting",
                    "workspace_root": "/Projects/DemandForecasting", "developers": "dev",
-                   "python_version": "3.11", "library_format": "wheel", "ci_provider": "azure-pipelines"}
+                   "databricks_runtime": "18-lts-ml", "library_format": "wheel", "ci_provider": "azure-pipelines"}
 
 
 def _cookiecutter(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -78,9 +78,10 @@ def test_bad_typed_answer_is_refused_in_one_line(tmp_path: Path) -> None:
 
 def test_unknown_choice_is_refused_by_cookiecutter_before_anything_is_written(tmp_path: Path) -> None:
     """cookiecutter checks a choice against cookiecutter.json itself, before any template code runs."""
-    result = run_cookiecutter(tmp_path, {"python_version": "3.10"})
+    result = run_cookiecutter(tmp_path, {"databricks_runtime": "15.4-lts-ml"})
     assert result.returncode != 0
-    assert "3.10 provided for choice variable python_version, but the choices are ['3.11', '3.12']" in result.stderr
+    assert ("15.4-lts-ml provided for choice variable databricks_runtime, but the choices are "
+            "['18-lts-ml', '17.3-lts-ml']") in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -106,7 +107,7 @@ def test_hostile_value_is_data_not_code(tmp_path: Path) -> None:
 
 def test_choices_are_read_from_cookiecutter_json() -> None:
     template = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-    for key in ("python_version", "library_format", "ci_provider"):
+    for key in ("databricks_runtime", "library_format", "ci_provider"):
         assert choices(key) == template[key]
     with pytest.raises(AnswerError, match=r"^ci_provider: 'jenkins' must be one of: azure-pipelines, github-actions$"):
         validate({**DEFAULT_ANSWERS, "ci_provider": "jenkins"})

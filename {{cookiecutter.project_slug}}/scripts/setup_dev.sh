@@ -4,10 +4,10 @@
 # folder of wheels instead: PIP_FIND_LINKS=/path/to/wheelhouse scripts/setup_dev.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python="python{{ cookiecutter.python_version }}"
+python="python{{ (cookiecutter.databricks_runtime | runtime).python_minor }}"
 if ! command -v "$python" >/dev/null 2>&1; then
-  echo "error: $python not found: this project runs on Python {{ cookiecutter.python_version }}; install it" \
-       "(e.g. pyenv install {{ cookiecutter.python_version }}) and run scripts/setup_dev.sh again" >&2
+  echo "error: $python not found: this project runs on Python {{ (cookiecutter.databricks_runtime | runtime).python_minor }}; install it" \
+       "(e.g. pyenv install {{ (cookiecutter.databricks_runtime | runtime).python_minor }}) and run scripts/setup_dev.sh again" >&2
   exit 1
 fi
 "$python" -m venv .venv

@@ -67,6 +67,8 @@ class Settings:
     release_branch: str
     target: str
     local: LocalSettings
+    runtime: str = ""
+    """``mlops.runtime``: the Databricks runtime (``runtimes.json``) the local target matches."""
     databricks: Mapping[str, Any] = field(default_factory=dict)
     environments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """``mlops.environments``: where ``invoke deploy --env NAME`` releases to."""
@@ -100,6 +102,7 @@ def load_settings(project_dir: Path, config: Mapping[str, Any]) -> Settings:
                 run_timeout_minutes=float(local.get("run_timeout_minutes", 25)),
                 warm_spark=bool(local.get("warm_spark", True)),
             ),
+            runtime=str(table["runtime"]),
             databricks=dict(table.get("databricks") or {}),
             environments={name: dict(data or {}) for name, data in (table.get("environments") or {}).items()},
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.metadata
 import os
 import pwd
 import shutil
@@ -39,7 +40,9 @@ def archive_path() -> Path | None:
     import pyspark
 
     jars = Path(pyspark.__file__).parent / "jars"
-    key = hashlib.sha256("|".join([str(java), str(java.stat().st_mtime_ns), pyspark.__version__, str(jars)]).encode())
+    delta = importlib.metadata.version("delta-spark")  # Delta's jars are on the archived class path too
+    key = hashlib.sha256("|".join([str(java), str(java.stat().st_mtime_ns), pyspark.__version__, str(jars),
+                                   delta]).encode())
     # The account's home, not $HOME: local runs give each run a HOME of its own.
     cache = Path(os.environ.get(CACHE_ENV) or Path(pwd.getpwuid(os.getuid()).pw_dir) / ".cache")
     return cache / "mlops-spark-classes" / f"{key.hexdigest()[:16]}.jsa"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from mlops_engine.contract.library_store import WorkspaceLibraryStore
 from mlops_engine.contract.target import Target
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
-from mlops_engine.local.runs.preflight import check_java, check_python
+from mlops_engine.local.runs.preflight import check_java
 from mlops_engine.local.runs.runner import LocalRunEnvironment, LocalRunner
 from mlops_engine.local.spark.warm_compute import WarmSparkDriver
+from mlops_engine.runtimes import check_local_environment, load_runtime
 from mlops_engine.settings import Settings
 
 SECRETS_FILE = ".secrets.json"
@@ -17,8 +18,9 @@ POLL_SECONDS = 1.0
 
 
 def open_local_target(settings: Settings) -> Target:
-    """Check Python and Java, then the local workspace and runner of the project."""
-    check_python()
+    """Check that this environment is the project's runtime's and Java, then the local workspace and runner."""
+    runtime = load_runtime(settings.runtime)
+    check_local_environment(runtime)
     check_java()
     workspace = LocalWorkspace(settings.local.workspace_dir)
     environment = LocalRunEnvironment(
@@ -28,6 +30,7 @@ def open_local_target(settings: Settings) -> Target:
         spark_master=settings.local.spark_master,
         secrets_file=settings.project_dir / SECRETS_FILE,
         warm_spark=settings.local.warm_spark,
+        spark_conf=dict(runtime.spark_conf),
     )
     return Target(
         name="local",

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
 
 
-class Background(Generic[T]):
+class Background[T]:
     """``make()`` run once on a daemon thread from ``start``; ``result`` waits for it and re-raises its error."""
 
     def __init__(self, make: Callable[[], T], name: str) -> None:

@@ -8,7 +8,7 @@ notebook's variables. Each such line becomes a call to :func:`mlops_engine.local
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 _ASSIGNED = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([!%].*)$")
@@ -32,14 +32,19 @@ def to_python(source: str) -> str:
     open_quote: str | None = None
     continued = False
     depth = 0
-    for line in source.splitlines():
+    rows = iter(source.splitlines())
+    for line in rows:
         stripped = line.lstrip()
         if open_quote is None and not continued and stripped[:1] in {"!", "%"} and not stripped.startswith("!="):
             indent = line[: len(line) - len(stripped)]
-            lines.append(indent + _CALL.format(text=stripped))
+            line, taken = _join_continued(line, rows)
+            lines.append(indent + _CALL.format(text=line.lstrip()))
+            lines += [""] * taken  # the lines it continued onto stay (empty) lines: later line numbers hold
         elif open_quote is None and not continued and (assigned := _ASSIGNED.match(line)):
-            indent, name, text = assigned.groups()
+            line, taken = _join_continued(line, rows)
+            indent, name, text = (_ASSIGNED.match(line) or assigned).groups()
             lines.append(f"{indent}{name} = " + _CALL.format(text=text))
+            lines += [""] * taken
         else:
             lines.append(line)
         open_quote = _open_triple_quotes(line, open_quote)
@@ -47,6 +52,17 @@ def to_python(source: str) -> str:
             depth = max(0, depth + _depth_change(line))
         continued = line.rstrip().endswith("\\") or depth > 0
     return "\n".join(lines)
+
+
+def _join_continued(line: str, rows: Iterator[str]) -> tuple[str, int]:
+    """An IPython line with the lines its trailing backslashes continue it onto, joined as IPython joins them
+    (each backslash dropped, a space between), and how many lines it took beyond its own."""
+    taken = 0
+    while line.rstrip().endswith("\\"):
+        following = next(rows, None)
+        line = line.rstrip()[:-1].rstrip() + ("" if following is None else " " + following.strip())
+        taken += following is not None
+    return line, taken
 
 
 def _depth_change(line: str) -> int:

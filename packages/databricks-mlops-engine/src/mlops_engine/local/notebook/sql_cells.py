@@ -2,8 +2,8 @@
 
 Databricks splits a cell on semicolons outside quotes and comments and runs the statements in order;
 widget values reach the SQL as named parameter markers (``:name``, Databricks Runtime 15.2 and above)
-or, in the legacy syntax, as text (``${name}``, ``$name``; ``\\$`` keeps a dollar sign). The last
-statement's result is displayed and bound to ``_sqldf``.
+or, in the legacy syntax, as text (``${name}``, ``$name``; ``\\$`` keeps a dollar sign) and as the value of
+``getArgument('name')``. The last statement's result is displayed and bound to ``_sqldf``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ _TOKEN = re.compile(
       | (?P<escaped>\\\$)
       | (?P<legacy>\$\{(?P<braced>[A-Za-z_][\w.]*)\}|\$(?P<bare>[A-Za-z_]\w*))
       | (?P<marker>(?<![:\w]):(?P<named>[A-Za-z_]\w*))
+      | (?P<argument>(?<![\w.])getArgument\s*\(\s*(?P<q>['"])(?P<argname>[^'"]*)(?P=q)
+                     (?:\s*,\s*(?P<dq>['"])(?P<default>[^'"]*)(?P=dq))?\s*\))
       | (?P<semicolon>;)
-      | (?P<other>[^-/'"`\\$:;]+|.)""",
+      | (?P<other>[^-/'"`\\$:;gG]+|.)""",
     re.VERBOSE | re.DOTALL,
 )
 
@@ -51,6 +53,16 @@ def _legacy(text: str, widgets: Mapping[str, str]) -> str:
 _LEGACY = re.compile(r"\\\$|\$\{(?P<braced>[A-Za-z_]\w*)\}|\$(?P<bare>[A-Za-z_]\w*)")
 
 
+def _argument(token: re.Match[str], widgets: Mapping[str, str]) -> str:
+    """``getArgument('name'[, 'default'])``: the widget's value, as Databricks' SQL function gives it."""
+    name, default = token.group("argname"), token.group("default")
+    if name in widgets:
+        return widgets[name]
+    if default is not None:
+        return default
+    raise CellError(f"%sql: no widget named {name!r} for {token.group(0)} (declare it with dbutils.widgets.text)")
+
+
 def split_statements(sql: str, widgets: Mapping[str, str]) -> list[str]:
     """The cell's statements, widget references replaced; comments left as written."""
     statements: list[str] = []
@@ -65,6 +77,8 @@ def split_statements(sql: str, widgets: Mapping[str, str]) -> list[str]:
             text = _legacy(text, widgets)
         elif token.group("marker") and token.group("named") in widgets:
             text = _literal(widgets[token.group("named")])
+        elif token.group("argument"):
+            text = _literal(_argument(token, widgets))
         current.append(text)
     statements.append("".join(current))
     return [statement.strip() for statement in statements if _has_code(statement)]

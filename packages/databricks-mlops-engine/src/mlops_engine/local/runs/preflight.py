@@ -1,4 +1,5 @@
-"""Checks before the local target starts anything: the Python and Java that PySpark local mode needs."""
+"""Checks before the local target starts anything: the Java that PySpark local mode needs (the runtime's Python and
+libraries are checked by ``mlops_engine.runtimes``)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 from mlops_engine.errors import UserError
 
-MIN_PYTHON = (3, 11)
 MIN_JAVA = 17
-
-
-def check_python(version: tuple[int, int] = (sys.version_info.major, sys.version_info.minor)) -> None:
-    """Refuse a Python older than the project supports."""
-    if version < MIN_PYTHON:
-        raise UserError(f"Python {version[0]}.{version[1]} is too old: install Python "
-                        f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer and recreate .venv (scripts/setup_dev.sh)")
 
 
 def java_major(version_output: str) -> int | None:

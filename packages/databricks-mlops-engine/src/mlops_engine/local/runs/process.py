@@ -21,6 +21,8 @@ from mlops_engine.local.notebook.executor import NotebookExecutor, NotebookExit,
 from mlops_engine.local.notebook.ipython_shell import activate, attach, deactivate, install_ipython
 from mlops_engine.local.notebook.mlflow_uris import map_databricks_uris
 from mlops_engine.local.notebook.parser import Cell
+from mlops_engine.local.notebook.pip_layers import forget_installed_modules
+from mlops_engine.local.notebook.pip_runtime import export_to_spark
 from mlops_engine.local.notebook.redaction import RedactingStream, Redactor
 from mlops_engine.local.notebook.runtime_globals import databricks_globals, display
 from mlops_engine.local.notebook.secrets import Secrets
@@ -73,6 +75,7 @@ class ContextSpark(LazySpark):
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)
+            export_to_spark(session.sparkContext)  # what %pip installed before Spark was up reaches its workers
         return session
 
 
@@ -153,10 +156,7 @@ class LocalRun:
     def restart_python(self, namespace: MutableMapping[str, Any], dbutils: LocalDbutils) -> None:
         """``restartPython()``: the notebook's variables are gone and what %pip installed is imported afresh."""
         shell = namespace["get_ipython"]()
-        installed = {entry.name.partition(".")[0] for entry in self.site_packages.iterdir()} if (
-            self.site_packages.is_dir()) else set()
-        for name in [name for name in sys.modules if name.partition(".")[0] in installed]:
-            del sys.modules[name]
+        forget_installed_modules(self.site_packages)
         namespace.clear()
         namespace.update(databricks_globals(self.spark, dbutils))
         namespace["get_ipython"] = lambda: shell

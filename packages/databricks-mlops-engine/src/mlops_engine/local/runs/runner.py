@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -11,16 +12,19 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_engine.contract.runs import RunOutput, RunRequest, RunStatus, SubmittedRun
 from mlops_engine.errors import UserError
+from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
 from mlops_engine.local.notebook.redaction import StreamRedactor, pump
 from mlops_engine.local.notebook.secrets import hand_off
 from mlops_engine.local.runs.record import LOG_FILE, RunRecord
+from mlops_engine.local.spark.delta_jars import delta_jars
 from mlops_engine.local.spark.warm_spark import WARM_ENV, idle_seconds
+from mlops_engine.local.spark.workspace_session import RUNTIME_CONF_ENV
 
 RUN_SECRETS = "secrets.json"
 CREDENTIAL = re.compile(r"^DATABRICKS_|^SYSTEM_ACCESSTOKEN$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
@@ -36,6 +40,8 @@ class LocalRunEnvironment:
     spark_master: str
     secrets_file: Path
     warm_spark: bool = False
+    spark_conf: Mapping[str, str] = field(default_factory=dict)
+    """The runtime's session settings whose defaults differ from Apache Spark's (ANSI mode, ...)."""
 
     @property
     def tracking_uri(self) -> str:
@@ -75,9 +81,11 @@ class LocalRunner:
             raise UserError(f"no library at {', '.join(missing)} in the local workspace; run `invoke deploy` first")
         if self.environment.warm_spark:
             idle_seconds()  # a bad idle time is refused here, before a run folder or a driver exists
+        delta_jars()  # fetched once; a machine that cannot is told so before the first cell
         self.environment.runs_dir.mkdir(parents=True, exist_ok=True)
         run_id = (self._existing_runs() or [0])[-1] + 1
         run_dir = self.run_dir(run_id)
+        mounts = filesystem_launch(self.workspace.root)  # a real /dbfs on the machine stops here, before a run exists
         run_dir.mkdir()
         secrets = hand_off(self.environment.secrets_file, os.environ, run_dir / RUN_SECRETS)
         record = RunRecord(
@@ -99,10 +107,11 @@ class LocalRunner:
         record.save(run_dir)
         self.environment.mlflow_dir.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
-            [sys.executable, "-m", "mlops_engine.local.runs.process", str(run_dir)],
+            mounts.wrap([sys.executable, "-m", "mlops_engine.local.runs.process", str(run_dir)]),
             cwd=self.environment.mlflow_dir,
             env={**run_environment(os.environ), "PYTHONPATH": str(self.environment.project_dir),
-                 WARM_ENV: "1" if self.environment.warm_spark else "0"},
+                 WARM_ENV: "1" if self.environment.warm_spark else "0", **mounts.environment,
+                 RUNTIME_CONF_ENV: json.dumps(dict(self.environment.spark_conf))},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -3,7 +3,7 @@
 ``python -m mlops_engine.local.spark.class_archive_record <file>``.
 
 Typical local work (pandas to Spark through Arrow, window functions, aggregation, parquet and CSV, SQL, Python
-workers for RDDs and UDFs, Delta through the Python data source) on a Spark whose JVM writes every class it
+workers for RDDs and UDFs, Delta's writes, MERGE and history) on a Spark whose JVM writes every class it
 loaded to ``<file>`` as it exits; ``spark_class_archive`` runs it once.
 """
 
@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 from mlops_engine.local.spark.session import start_session
-from mlops_engine.local.sql.delta import DeltaDataSource
 from mlops_engine.spark_class_archive import QUIET
 
 
@@ -40,9 +39,12 @@ def record(archive: Path) -> None:
         session.read.option("header", True).option("inferSchema", True).csv(f"{scratch}/c").collect()
         session.sparkContext.parallelize(range(3), 1).map(lambda value: value + 1).collect()
         session.range(3).select(F.udf(lambda value: value * 2, "long")("id")).collect()
-        session.dataSource.register(DeltaDataSource)
-        frame.write.format("delta").mode("overwrite").save(f"{scratch}/d")
-        session.read.format("delta").load(f"{scratch}/d").collect()
+        frame.write.mode("overwrite").saveAsTable("archive_sales")
+        session.sql("MERGE INTO archive_sales t USING (SELECT 1 store, 3 day, 6.0 sales) s "
+                    "ON t.store = s.store AND t.day = s.day "
+                    "WHEN NOT MATCHED THEN INSERT (store, day, sales) VALUES (s.store, s.day, s.sales)")
+        session.sql("DESCRIBE HISTORY archive_sales").collect()
+        session.read.option("versionAsOf", 0).table("archive_sales").collect()
         process = session.sparkContext._gateway.proc
         session.stop()
         process.stdin.close()  # the JVM exits when its Python's pipe closes, writing the archive

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_engine.errors import UserError
+from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 
 DRIVER_DIR = ".spark-driver"
 IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
@@ -86,12 +87,14 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
     if running(workspace_root) is not None or _locked(lock_file):
         return False
     record_file.parent.mkdir(parents=True, exist_ok=True)
+    mounts = filesystem_launch(workspace_root)  # its Python workers (the runs' UDFs) see /dbfs as the runs do
     with (record_file.parent / "driver.log").open("ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "mlops_engine.local.spark.warm_spark", "serve", str(workspace_root), master,
-             str(warehouse)],
+            mounts.wrap([sys.executable, "-m", "mlops_engine.local.spark.warm_spark", "serve", str(workspace_root),
+                         master, str(warehouse)]),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={key: value for key, value in os.environ.items() if not key.startswith("PYSPARK_GATEWAY")},
+            env={**{key: value for key, value in os.environ.items() if not key.startswith("PYSPARK_GATEWAY")},
+                 **mounts.environment},
         )
     return True
 
@@ -191,7 +194,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     except BlockingIOError:
         print("warm spark driver: another driver serves this workspace", flush=True)
         return
-    from mlops_engine.local.spark.session import start_session
+    from mlops_engine.local.spark.session import metastore_path, start_session
 
     idle = idle_seconds()
     jvm: list[subprocess.Popen[bytes]] = []
@@ -207,7 +210,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, end)
-    session = start_session(master, warehouse)
+    session = start_session(master, warehouse, metastore=metastore_path(workspace_root))
     jvm.append(session.sparkContext._gateway.proc)
     gateway = session.sparkContext._gateway
     last_used.touch()

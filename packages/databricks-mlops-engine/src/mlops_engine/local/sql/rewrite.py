@@ -1,61 +1,69 @@
 """SQL text as Databricks reads it, rewritten for Spark's parser on the local target.
 
-Three-level names whose first part is a known catalog become ``catalog__schema.table`` (``hive_metastore``
-and ``spark_catalog`` names become ``schema.table``); paths in ``LOCATION '...'`` and in
-``format.`path``` become local paths; ``delta.`path``` and Delta time travel (``VERSION AS OF``,
-``TIMESTAMP AS OF``, ``name@v3``) read through temporary views of the Delta data source; string
-literals of ``INSERT ... VALUES`` get the casts to their columns' types that Databricks applies implicitly.
-Statements the local target cannot run fail here, naming the operation: among them cloud storage
-locations (``abfss://``, ``s3://``...) and the change data feed (``table_changes``), which ``deltalake``
-could read only if the table had been written with ``delta.enableChangeDataFeed``.
+Delta's SQL (MERGE, OPTIMIZE, DESCRIBE HISTORY, time travel, RESTORE, VACUUM, ``table_changes``...) is Delta's own
+engine's; what is rewritten here is what open-source Spark names differently: three-level names of Unity
+Catalog's namespace (``namespace``), ``current_catalog()``, ``table@v3`` time travel, workspace paths in
+``LOCATION '...'`` and in ``format.`path```, and string literals of ``INSERT ... VALUES`` into typed columns,
+which Databricks casts implicitly. Statements that need Databricks itself fail here, naming the operation: among
+them cloud storage locations (``abfss://``, ``s3://``...), COPY INTO, DEEP CLONE and Unity Catalog's securables.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from pyspark.sql.types import StringType
 
 from mlops_engine.local.filesystem.spark_paths import map_path
-from mlops_engine.local.sql.delta import refuse_cloud_uri
-from mlops_engine.local.sql.table_io import catalog
+from mlops_engine.local.sql import namespace
 
 IDENT = r"(?:`[^`]+`|[A-Za-z_][\w$]*)"
-MORE_PARTS = "{0,2}"  # a table name has up to two more dotted parts: catalog.schema.table
 NAME3 = re.compile(rf"(?<![\w.`])({IDENT})\.({IDENT})\.({IDENT})(?![\w`(])")
 LOCATION = re.compile(r"(\bLOCATION\s+)(['\"])([^'\"]+)\2", re.IGNORECASE)
 PATH_TABLE = re.compile(r"\b(delta|parquet|csv|json|orc|text|avro|binaryFile)\.`([^`]+)`", re.IGNORECASE)
-TRAVEL = re.compile(
-    rf"(?<![\w.`])({IDENT}(?:\.{IDENT}){MORE_PARTS})\s+(?:VERSION\s+AS\s+OF\s+(\d+)|TIMESTAMP\s+AS\s+OF\s+'([^']+)')"
-    rf"|(?<![\w.`])({IDENT}(?:\.{IDENT}){MORE_PARTS})@v(\d+)\b",
-    re.IGNORECASE,
-)
+TABLE_NAME2 = re.compile(rf"(\b(?:FROM|JOIN|INTO|TABLE|UPDATE|USING|DESCRIBE|DETAIL|HISTORY|OPTIMIZE|VACUUM)\s+)"
+                         rf"({IDENT})\.({IDENT})(?![\w`.(])", re.IGNORECASE)
+"""A two-level name where a table goes: a schema of the current catalog."""
+AT_VERSION = re.compile(rf"(?<![\w.`])({IDENT}(?:\.{IDENT}){{0,2}})@(?:v(\d+)|(\d{{17}}))\b")
+"""Databricks' ``table@v3`` and ``table@yyyyMMddHHmmssSSS`` time travel, which Spark spells ``VERSION AS OF``."""
+CURRENT_CATALOG = re.compile(r"\bcurrent_catalog\s*\(\s*\)", re.IGNORECASE)
+CLOUD_URI = re.compile(r"^(abfss?|wasbs?|s3[an]?|gs|adl|r2):/", re.I)  # one slash: a URI that went through Path
 INSERT = re.compile(r"^\s*INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?(?P<name>[\w`.]+)\s*(?P<columns>\([^()]*\))?\s*"
                     r"(?P<query>VALUES\b.*?)\s*;?\s*$", re.I | re.S)
 STRING_TARGETS = re.compile(r"^(tinyint|smallint|int|bigint|float|double|decimal.*|boolean|date|timestamp(_ntz)?|binary"
                             r"|interval.*)$")
 UNSUPPORTED = [
-    (re.compile(r"\b(SHALLOW|DEEP)\s+CLONE\b|\bCLONE\b", re.I), "CLONE (Delta table cloning)"),
-    (re.compile(r"^\s*CONVERT\s+TO\s+DELTA\b", re.I), "CONVERT TO DELTA"),
+    (re.compile(r"\bDEEP\s+CLONE\b", re.I), "DEEP CLONE (Databricks' Delta cloning; SHALLOW CLONE works)"),
     (re.compile(r"^\s*COPY\s+INTO\b", re.I), "COPY INTO"),
     (re.compile(r"^\s*CREATE\s+(OR\s+REFRESH\s+)?(STREAMING\s+TABLE|MATERIALIZED\s+VIEW|LIVE\s+)", re.I),
      "Delta Live Tables / streaming tables / materialized views"),
     (re.compile(r"^\s*APPLY\s+CHANGES\b", re.I), "APPLY CHANGES (Delta Live Tables)"),
     (re.compile(r"^\s*CACHE\s+SELECT\b", re.I), "CACHE SELECT (disk cache)"),
-    (re.compile(r"^\s*(FSCK|GENERATE)\b", re.I), "FSCK / GENERATE (Delta maintenance)"),
+    (re.compile(r"^\s*FSCK\b", re.I), "FSCK REPAIR TABLE (Databricks' Delta maintenance)"),
     (re.compile(r"^\s*(GRANT|REVOKE|DENY)\b", re.I), "GRANT / REVOKE (Unity Catalog permissions)"),
     (re.compile(r"^\s*(CREATE|DROP|ALTER)\s+(VOLUME|EXTERNAL\s+LOCATION|STORAGE\s+CREDENTIAL|SHARE|RECIPIENT|"
                 r"CONNECTION|FUNCTION\s+.*\bLANGUAGE\s+PYTHON)", re.I),
      "Unity Catalog securables (volumes, locations, credentials, shares, connections, Python UDFs)"),
-    (re.compile(r"\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\b", re.I), "generated and identity columns"),
-    (re.compile(r"\btable_changes\s*\(", re.I), "table_changes() (Delta change data feed)"),
 ]
 
 
 class UnsupportedSql(Exception):
     """A statement the local target cannot run; the message names the operation."""
+
+
+class CloudStorageUnsupported(UnsupportedSql):
+    """A cloud storage URI (``abfss://``, ``s3://``...): the local target has no cloud storage and no network."""
+
+
+def refuse_cloud_uri(path: Any, where: str = "path") -> None:
+    """Fail for a cloud storage URI, naming it, before Spark tries to reach the cloud."""
+    match = CLOUD_URI.match(str(path or "").strip())
+    if match:
+        raise CloudStorageUnsupported(
+            f"{match.group(1).lower()}:// cloud storage is not supported on the local target (offline, no "
+            f"credentials): {where} {str(path)!r}; use a dbfs:/, /mnt/, /Volumes/ or workspace path instead, "
+            "which the local target keeps in the local workspace")
 
 
 def refuse_unsupported(statement: str) -> None:
@@ -70,70 +78,44 @@ def refuse_unsupported(statement: str) -> None:
         refuse_cloud_uri(match.group(2), f"{match.group(1)}.`...`")
 
 
-def known_catalogs() -> set[str]:
-    """Catalog names a three-level name may start with: legacy ones, ``main`` and those created."""
-    return {name.lower() for name in catalog().load()["catalogs"]} | {"hive_metastore", "spark_catalog", "main"}
-
-
 def rewrite_names(spark: Any, statement: str) -> str:
-    """Three-level names of known catalogs as Spark database names."""
-    catalogs = known_catalogs()
+    """Three-level names of existing catalogs (and two-level table names of a Unity Catalog current catalog) as
+    metastore names; ``current_catalog()`` as the run's."""
+    statement = CURRENT_CATALOG.sub(lambda _: f"'{namespace.current_catalog()}'", statement)
+    if namespace.current_catalog().lower() not in namespace.LEGACY_CATALOGS:
+        statement = TABLE_NAME2.sub(lambda m: m.group(1) + namespace.spark_name(f"{m.group(2)}.{m.group(3)}"),
+                                    statement)
+    if not NAME3.search(statement):
+        return statement
+    known = {name.lower() for name in namespace.catalogs(spark)} | set(namespace.LEGACY_CATALOGS)
 
     def replace(match: re.Match[str]) -> str:
-        first = match.group(1).strip("`")
-        if first.lower() not in catalogs:
-            return match.group(0)
-        return catalog().spark_name(spark, match.group(0))
+        return namespace.spark_name(match.group(0)) if match.group(1).strip("`").lower() in known else match.group(0)
 
     return NAME3.sub(replace, statement)
 
 
-def _temp_view(frame: Any) -> str:
-    name = f"_local_delta_{uuid.uuid4().hex[:12]}"
-    frame.createOrReplaceTempView(name)
-    return name
+def rewrite_time_travel(statement: str) -> str:
+    """``t@v3`` as ``t VERSION AS OF 3``; ``t@20240101000000000`` as ``t TIMESTAMP AS OF '2024-01-01 00:00:00.000'``."""
+
+    def spelled(match: re.Match[str]) -> str:
+        if match.group(2):
+            return f"{match.group(1)} VERSION AS OF {match.group(2)}"
+        t = match.group(3)
+        return f"{match.group(1)} TIMESTAMP AS OF '{t[:4]}-{t[4:6]}-{t[6:8]} {t[8:10]}:{t[10:12]}:{t[12:14]}.{t[14:]}'"
+
+    return AT_VERSION.sub(spelled, statement)
 
 
-def delta_location(spark: Any, name: str) -> str | None:
-    """The location of a registered Delta table, or None."""
-    entry = catalog().table_entry(catalog().spark_name(spark, name))
-    return entry["location"] if entry and entry["format"] == "delta" else None
-
-
-def rewrite_paths(spark: Any, statement: str) -> str:
-    """Local paths in LOCATION clauses and ``format.`path``` references; Delta ones through the data source."""
+def rewrite_paths(statement: str) -> str:
+    """Local paths in LOCATION clauses and ``format.`path``` references."""
     statement = LOCATION.sub(lambda m: f"{m.group(1)}'{map_path(m.group(3))}'", statement)
-
-    def table(match: re.Match[str]) -> str:
-        path = map_path(match.group(2))
-        if match.group(1).lower() == "delta":
-            return _temp_view(spark.read.format("delta").load(path))
-        return f"{match.group(1)}.`{path}`"
-
-    return PATH_TABLE.sub(table, statement)
-
-
-def rewrite_time_travel(spark: Any, statement: str) -> str:
-    """``t VERSION AS OF n``, ``t TIMESTAMP AS OF 'ts'`` and ``t@vN`` of Delta tables as temporary views."""
-
-    def travel(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(4)
-        location = delta_location(spark, name)
-        if location is None:
-            raise UnsupportedSql(f"time travel on {name}: only Delta tables of the local metastore keep versions")
-        reader = spark.read.format("delta")
-        if match.group(3):
-            reader = reader.option("timestampAsOf", match.group(3))
-        else:
-            reader = reader.option("versionAsOf", match.group(2) or match.group(5))
-        return _temp_view(reader.load(location))
-
-    return TRAVEL.sub(travel, statement)
+    return PATH_TABLE.sub(lambda m: f"{m.group(1)}.`{map_path(m.group(2))}`", statement)
 
 
 def _target_types(spark: Any, name: str, columns: str | None) -> list[Any] | None:
     try:
-        schema = spark.sql(f"SELECT * FROM {catalog().spark_name(spark, name, qualify=False)}").schema
+        schema = spark.table(namespace.spark_name(name)).schema
     except Exception:  # noqa: BLE001 - no such table: Spark's own INSERT reports it
         return None
     types = {field.name.lower(): field.dataType for field in schema.fields}
@@ -177,5 +159,5 @@ def cast_inserted_strings(spark: Any, original: str, statement: str) -> str:
 def rewrite(spark: Any, statement: str) -> str:
     """The statement as Spark on the local target should run it."""
     refuse_unsupported(statement)
-    rewritten = rewrite_time_travel(spark, rewrite_names(spark, rewrite_paths(spark, statement)))
+    rewritten = rewrite_names(spark, rewrite_time_travel(rewrite_paths(statement)))
     return cast_inserted_strings(spark, statement, rewritten)
