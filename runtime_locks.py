@@ -18,6 +18,10 @@ from bakery import ENGINE_DIR, bake, build_engine_wheel
 
 CONSTRAINTS_DIR = Path(__file__).resolve().parent / "runtime_constraints"
 RUNTIMES = ENGINE_DIR / "src" / "mlops_engine" / "runtimes.json"
+COMPATIBILITY = ["SQLAlchemy<2.1", "alembic<1.17"]
+"""Bounds a dependency's own range misses: MLflow before 3.9 imports ``FallbackAsyncAdaptedQueuePool``, which
+SQLAlchemy 2.1 removed (the runtimes ship 2.0); alembic 1.17's plugins log seven INFO lines into every run that
+opens the MLflow store."""
 HEADER = ("# Every package of the project's development environment for\n"
           "# {name}, pinned: a fresh install next month resolves the same.\n"
           "# Written by `invoke lock-runtimes` (a real install); databricks-mlops-engine itself is pinned in\n"
@@ -49,7 +53,8 @@ def lock(key: str, data: dict, write=print) -> Path:
         folder = Path(scratch)
         project = bake(folder / "bake", {"databricks_runtime": key})
         requirements = project / "requirements-dev.txt"
-        requirements.write_text(requirements.read_text().replace("-c constraints.txt\n", ""))
+        requirements.write_text(requirements.read_text().replace("-c constraints.txt\n", "-c compatibility.txt\n"))
+        (project / "compatibility.txt").write_text("\n".join(COMPATIBILITY) + "\n")
         wheelhouse = folder / "wheels"
         build_engine_wheel(wheelhouse)
         venv = folder / "venv"

@@ -90,7 +90,8 @@ def test_a_second_run_attaches_to_the_warm_driver_with_its_own_session(warm_proj
     assert driver_pid(warm_project) == pid
 
     stopped = invoke_in(warm_project, "stop-spark")
-    assert stopped.returncode == 0 and "warm Spark driver stopped" in stopped.stdout, stopped.stdout + stopped.stderr
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert "warm Spark driver and MLflow tracking server stopped" in stopped.stdout, stopped.stdout
     assert not alive(pid) and driver_pid(warm_project) is None
     again = invoke_in(warm_project, "stop-spark")
     assert again.returncode == 0 and "no warm Spark driver running" in again.stdout

@@ -97,7 +97,7 @@ with mlflow.start_run():
     model = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
     info = mlflow.sklearn.log_model(model, name="model", input_example=[[0.0]])
 version = mlflow.register_model(info.model_uri, "main.probes.fidelity_model")
-check("mlflow_databricks_uris", mlflow.get_tracking_uri().startswith("sqlite:") and int(version.version) >= 1)
+check("mlflow_databricks_uris", mlflow.get_tracking_uri().startswith("http://127.0.0.1:") and int(version.version) >= 1)
 
 # COMMAND ----------
 

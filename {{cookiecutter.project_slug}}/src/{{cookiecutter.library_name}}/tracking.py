@@ -4,14 +4,11 @@ test notebooks' outcomes, one run per commit tested."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 import mlflow
 import pandas as pd
-import skops.io
 from mlflow.models import infer_signature
-from sklearn.pipeline import Pipeline
 
 from .training import TrainingResult
 
@@ -21,14 +18,9 @@ if TYPE_CHECKING:
 CANDIDATE_TAG = "candidate"
 
 
-def own_types(pipeline: Pipeline) -> list[str]:
-    """The types skops must be told to trust to reload a model this process has just trained itself."""
-    return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
-
-
 def model_requirements() -> list[str]:
     """What loading the model needs, stated rather than inferred (inference reloads it in a subprocess: ~5 s)."""
-    return [*mlflow.sklearn.get_default_pip_requirements(), f"skops=={version('skops')}"]
+    return mlflow.sklearn.get_default_pip_requirements()
 
 
 def log_candidate(
@@ -44,7 +36,6 @@ def log_candidate(
             result.model.pipeline,
             name="model",
             signature=infer_signature(inputs, result.model.predict(sample)),
-            skops_trusted_types=own_types(result.model.pipeline),
             pip_requirements=model_requirements(),
         )
         mlflow.set_tag(CANDIDATE_TAG, "true")

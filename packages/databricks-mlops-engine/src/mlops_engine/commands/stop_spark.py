@@ -1,4 +1,5 @@
-"""``invoke stop-spark``: stop the local target's warm Spark driver now instead of after its idle time."""
+"""``invoke stop-spark``: stop the local target's warm Spark driver (and MLflow tracking server) now instead of after
+their idle time."""
 
 from __future__ import annotations
 
@@ -11,6 +12,6 @@ def stop_spark(settings: Settings, write: Write) -> bool:
     """Stop the warm driver of the local workspace folder; False when none was running."""
     compute = open_target(settings, "local", None).warm_compute
     stopped = compute is not None and compute.stop()
-    write("warm Spark driver stopped" if stopped else
+    write("warm Spark driver and MLflow tracking server stopped" if stopped else
           f"no warm Spark driver running for {settings.local.workspace_dir}")
     return stopped

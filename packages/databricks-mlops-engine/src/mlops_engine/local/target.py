@@ -7,6 +7,7 @@ from mlops_engine.contract.target import Target
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
 from mlops_engine.local.runs.preflight import check_java
 from mlops_engine.local.runs.runner import LocalRunEnvironment, LocalRunner
+from mlops_engine.local.runs.warm_services import WarmServices
 from mlops_engine.local.spark.warm_compute import WarmSparkDriver
 from mlops_engine.runtimes import check_local_environment, load_runtime
 from mlops_engine.settings import Settings
@@ -43,5 +44,7 @@ def open_local_target(settings: Settings) -> Target:
         upload_parallelism=UPLOAD_PARALLELISM,
         run_timeout_seconds=int(settings.local.run_timeout_minutes * 60),
         poll_seconds=POLL_SECONDS,
-        warm_compute=WarmSparkDriver(workspace.root, settings.local.spark_master, settings.local.warm_spark),
+        warm_compute=WarmServices(
+            WarmSparkDriver(workspace.root, settings.local.spark_master, settings.local.warm_spark),
+            settings.local.mlflow_dir),
     )

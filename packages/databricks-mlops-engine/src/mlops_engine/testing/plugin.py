@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mlops_engine.commands.unit_tests import INTEGRATION_FOLDER
+from mlops_engine.local.runs import tracking_server
 from mlops_engine.settings import find_project_dir
 from mlops_engine.testing.background import Background
 from mlops_engine.testing.mlflow_server import start_scratch_server, stop_scratch_server
@@ -66,6 +67,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         stop_session(spark)
     if server is not None:
         stop_scratch_server(*server)
+    stop_tracking_servers(session.config)
+
+
+def stop_tracking_servers(config: pytest.Config) -> None:
+    """Stop the MLflow tracking servers that local runs of this session started in its temporary folders (they
+    would otherwise wait out their idle time after the tests)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    base = getattr(factory, "_basetemp", None)
+    if base is None:
+        return
+    for record in base.rglob(f"{tracking_server.FOLDER}/server.json"):
+        tracking_server.stop(record.parent.parent)
 
 
 @pytest.fixture(scope="session")

@@ -138,9 +138,9 @@ def describe(error: BaseException) -> str:
     chain = _chain(error)
     if any(isinstance(e, (urllib.error.URLError, socket.gaierror, ConnectionError)) or "ConnectionError" in
            type(e).__name__ for e in chain):
-        return (f"{text} (the cell tried a download over the network, which the local target does not reach: "
-                "put the input in the local workspace first)")
+        return (f"{text} (the cell tried a download from a host this machine does not reach: put the input in "
+                "the local workspace first)")
     if isinstance(error, ModuleNotFoundError):
-        return (f"{text} (not installed in the project's environment: add it to requirements-dev.txt and "
-                "reinstall, or %pip install a local wheel)")
+        return (f"{text} (neither the runtime nor the notebook installs it: %pip install it in the notebook, as "
+                "on Databricks, or add it to requirements-dev.txt if the runtime preinstalls it)")
     return text

@@ -34,7 +34,9 @@ def display(obj: Any = None, *args: Any, **kwargs: Any) -> None:
         if getattr(obj, "isStreaming", False):
             raise NotImplementedError("display() of a streaming DataFrame: the local target shows batch results only; "
                                       "write the stream to a table and display that")
-        print(obj.limit(ROWS_SHOWN).toPandas().to_string())
+        # Spark's own rendering, as Databricks' table shows what Spark holds: pandas cannot hold every value
+        # (a TIMESTAMP of year 3000 is out of its nanosecond range)
+        obj.show(ROWS_SHOWN, truncate=False)
     elif hasattr(obj, "head") and hasattr(obj, "to_string"):
         print(obj.head(ROWS_SHOWN).to_string())
     elif isinstance(obj, list) and (table := _table(obj)) is not None:

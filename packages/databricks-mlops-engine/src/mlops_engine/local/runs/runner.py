@@ -21,6 +21,7 @@ from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
 from mlops_engine.local.notebook.redaction import StreamRedactor, pump
 from mlops_engine.local.notebook.secrets import hand_off
+from mlops_engine.local.runs import tracking_server
 from mlops_engine.local.runs.record import LOG_FILE, RunRecord
 from mlops_engine.local.spark.delta_jars import delta_jars
 from mlops_engine.local.spark.warm_spark import WARM_ENV, idle_seconds
@@ -45,8 +46,8 @@ class LocalRunEnvironment:
 
     @property
     def tracking_uri(self) -> str:
-        """The local MLflow tracking store."""
-        return f"sqlite:///{(self.mlflow_dir / 'mlflow.db').resolve()}"
+        """The local MLflow tracking store, as the tasks open it (runs reach it through ``tracking_server``)."""
+        return tracking_server.store_uri(self.mlflow_dir)
 
 
 class LocalRunner:
@@ -82,6 +83,9 @@ class LocalRunner:
         if self.environment.warm_spark:
             idle_seconds()  # a bad idle time is refused here, before a run folder or a driver exists
         delta_jars()  # fetched once; a machine that cannot is told so before the first cell
+        # The store through a server of the project's MLflow, as a workspace's tracking service: a notebook whose
+        # %pip brings another MLflow cannot migrate it
+        tracking_uri = tracking_server.ensure(self.environment.mlflow_dir)
         self.environment.runs_dir.mkdir(parents=True, exist_ok=True)
         run_id = (self._existing_runs() or [0])[-1] + 1
         run_dir = self.run_dir(run_id)
@@ -99,7 +103,7 @@ class LocalRunner:
             environment={
                 "workspace_dir": str(self.workspace.root),
                 "dbfs_root": str(self.workspace.root / "dbfs"),
-                "tracking_uri": self.environment.tracking_uri,
+                "tracking_uri": tracking_uri,
                 "spark_master": self.environment.spark_master,
                 "secrets_file": str(run_dir / RUN_SECRETS),
             },
@@ -138,6 +142,8 @@ class LocalRunner:
         if not run_dir.is_dir():
             raise UserError(f"no local run {run_id} in {self.environment.runs_dir}")
         record = RunRecord.load(run_dir)
+        if record.life_cycle_state in {"PENDING", "RUNNING"}:
+            tracking_server.touch(self.environment.mlflow_dir)  # a run in progress keeps the server up
         if record.life_cycle_state in {"PENDING", "RUNNING"} and not self._alive(run_id, record):
             record = RunRecord.load(run_dir)
             if record.life_cycle_state in {"PENDING", "RUNNING"}:

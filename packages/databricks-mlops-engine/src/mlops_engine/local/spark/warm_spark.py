@@ -41,7 +41,7 @@ def _files(workspace_root: Path) -> tuple[Path, Path, Path]:
     return folder / "driver.json", folder / "last-used", folder / "lock"
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether ``pid`` runs; a driver this process launched and that ended is reaped first (a zombie is not alive)."""
     try:
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
@@ -55,7 +55,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _locked(lock_file: Path) -> bool:
+def lock_held(lock_file: Path) -> bool:
     """Whether a driver (starting or running) holds the workspace's lock."""
     if not lock_file.is_file():
         return False
@@ -75,7 +75,7 @@ def running(workspace_root: Path) -> dict[str, Any] | None:
         record = json.loads(record_file.read_text())
     except (OSError, ValueError):
         return None
-    return record if _alive(record["pid"]) else None
+    return record if process_alive(record["pid"]) else None
 
 
 def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
@@ -84,7 +84,7 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
     The idle time is checked first: a bad value stops the command here, not the detached driver unseen."""
     idle_seconds()
     record_file, _, lock_file = _files(workspace_root)
-    if running(workspace_root) is not None or _locked(lock_file):
+    if running(workspace_root) is not None or lock_held(lock_file):
         return False
     record_file.parent.mkdir(parents=True, exist_ok=True)
     mounts = filesystem_launch(workspace_root)  # its Python workers (the runs' UDFs) see /dbfs as the runs do
@@ -108,7 +108,7 @@ def wait_for_driver(workspace_root: Path, timeout: float = START_TIMEOUT) -> dic
         record = running(workspace_root)
         if record is not None:
             return record
-        if time.monotonic() > grace and not _locked(lock_file):
+        if time.monotonic() > grace and not lock_held(lock_file):
             return None
         time.sleep(0.1)
     return None
@@ -159,14 +159,14 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any |
 def stop(workspace_root: Path) -> bool:
     """Stop the workspace's warm driver (waiting for one still starting) and its end; False when none was up."""
     _, _, lock_file = _files(workspace_root)
-    record = running(workspace_root) or (wait_for_driver(workspace_root) if _locked(lock_file) else None)
+    record = running(workspace_root) or (wait_for_driver(workspace_root) if lock_held(lock_file) else None)
     if record is None:
         return False
     os.kill(record["pid"], signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while _alive(record["pid"]) and time.monotonic() < deadline:
+    while process_alive(record["pid"]) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(record["pid"]):
+    if process_alive(record["pid"]):
         os.kill(record["pid"], signal.SIGKILL)
     return True
 
