@@ -1,8 +1,8 @@
 """MLflow's Databricks URIs pointed at the local store: ``databricks``, ``databricks-uc`` and ``databricks://profile``.
 
 A notebook written for a workspace sets ``mlflow.set_tracking_uri("databricks")`` and
-``mlflow.set_registry_uri("databricks-uc")``; locally both mean the run's own MLflow store (a
-sqlite database, where three-level model names such as ``main.schema.model`` are valid names).
+``mlflow.set_registry_uri("databricks-uc")``; locally both mean the project's MLflow store, through its local
+tracking server (three-level model names such as ``main.schema.model`` are valid names there).
 MLflow takes seconds to import, so the mapping is installed when the notebook first imports it.
 """
 
@@ -12,6 +12,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -47,14 +48,15 @@ def patch_mlflow(mlflow: ModuleType, local_uri: str) -> None:
         if module is not None:
             module.set_tracking_uri = set_tracking_uri
             module.set_registry_uri = set_registry_uri
+    scheme_of_local = urllib.parse.urlparse(local_uri).scheme  # http (the tracking server) or sqlite
     tracking_registry = _tracking_service.utils._tracking_store_registry
-    sqlite_tracking = tracking_registry._registry["sqlite"]
+    local_tracking = tracking_registry._registry[scheme_of_local]
     registry_registry = _model_registry.utils._get_store_registry()
-    sqlite_registry = registry_registry._registry["sqlite"]
+    local_registry = registry_registry._registry[scheme_of_local]
     for scheme in DATABRICKS_SCHEMES:
-        tracking_registry.register(scheme, lambda store_uri=None, artifact_uri=None, **_: sqlite_tracking(
-            local_uri, artifact_uri))
-        registry_registry.register(scheme, lambda store_uri=None, **_: sqlite_registry(local_uri))
+        tracking_registry.register(scheme, lambda store_uri=None, artifact_uri=None, **_: local_tracking(
+            store_uri=local_uri, artifact_uri=artifact_uri))
+        registry_registry.register(scheme, lambda store_uri=None, **_: local_registry(store_uri=local_uri))
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):
