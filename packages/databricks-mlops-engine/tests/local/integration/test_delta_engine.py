@@ -138,6 +138,22 @@ def test_unity_catalog_namespace_statements_answer_as_a_workspace(sql: Sql, spar
         sql("USE CATALOG scratch")
 
 
+def test_a_managed_volume_is_a_folder_under_volumes(sql: Sql, spark: SparkSession, tmp_path: Path) -> None:
+    sql("CREATE SCHEMA IF NOT EXISTS main.raw")
+    with pytest.raises(namespace.NamespaceError, match="SCHEMA_NOT_FOUND"):
+        sql("CREATE VOLUME main.nowhere.files")
+    sql("CREATE VOLUME main.raw.files")
+    spark.range(2).write.csv("/Volumes/main/raw/files/ids")
+    assert spark.read.csv("/Volumes/main/raw/files/ids").count() == 2
+    assert (tmp_path / "Volumes/main/raw/files/ids").is_dir()
+    with pytest.raises(namespace.NamespaceError, match="VOLUME_ALREADY_EXISTS"):
+        sql("CREATE VOLUME main.raw.files")
+    sql("DROP VOLUME main.raw.files")
+    assert not (tmp_path / "Volumes/main/raw/files").exists()
+    with pytest.raises(UnsupportedSql, match="external volumes"):
+        sql("CREATE EXTERNAL VOLUME main.raw.ext LOCATION 's3://bucket/x'")
+
+
 def test_string_literals_inserted_into_typed_columns_are_cast_and_a_bad_one_fails(sql: Sql) -> None:
     sql("CREATE TABLE typed (id INT, day DATE, at TIMESTAMP, ok BOOLEAN)")
     sql("INSERT INTO typed (at, id, day) VALUES ('2023-01-01 00:00:00.0001', '7', '2023-01-02')")

@@ -3,14 +3,19 @@
 Open-source Spark has one session catalog, so a Unity Catalog schema ``c.s`` is the metastore database ``c__s``;
 ``hive_metastore`` and ``spark_catalog`` schemas are databases of their own name. A catalog exists while it has a
 database (``CREATE CATALOG c`` makes ``c__default``, as Unity Catalog gives every catalog a ``default`` schema),
-so catalogs persist with the metastore; ``main`` exists from the start, as in a new workspace. The run's current
+so catalogs persist with the metastore; ``main`` exists from the start, as in a new workspace. A managed volume
+``c.s.v`` is the folder ``/Volumes/c/s/v`` of the workspace (``CREATE``/``DROP VOLUME``). The run's current
 catalog is its own, as a notebook's is.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
+
+from mlops_engine.local.filesystem.spark_paths import map_path
 
 LEGACY_CATALOGS = ("hive_metastore", "spark_catalog")
 DEFAULT_CATALOG = "hive_metastore"
@@ -150,6 +155,35 @@ def _schema_statement(spark: Any, match: re.Match[str]) -> Any:
     return spark.sql(f"{match.group('verb')} {match.group('kind')} {match.group('flags') or ''}`{target}`{rest}")
 
 
+def _volume_folder(spark: Any, name: str) -> Path:
+    """The local folder of volume ``catalog.schema.volume`` (``/Volumes/catalog/schema/volume``), its schema checked."""
+    parts = split_name(name)
+    if len(parts) != 3:
+        raise NamespaceError(f"[INVALID_VOLUME_NAME] {name}: a volume is named catalog.schema.volume")
+    if not spark.catalog.databaseExists(database(parts[0], parts[1])):
+        raise NamespaceError(f"[SCHEMA_NOT_FOUND] The schema `{parts[0]}`.`{parts[1]}` cannot be found. "
+                             "SQLSTATE: 42704")
+    return Path(map_path(f"/Volumes/{parts[0]}/{parts[1]}/{parts[2]}").removeprefix("file:"))
+
+
+def _create_volume(spark: Any, match: re.Match[str]) -> Any:
+    folder = _volume_folder(spark, match.group("name"))
+    if folder.is_dir() and not match.group("ifnot"):
+        raise NamespaceError(f"[VOLUME_ALREADY_EXISTS] Volume '{match.group('name')}' already exists. SQLSTATE: 42000")
+    folder.mkdir(parents=True, exist_ok=True)
+    return _empty(spark)
+
+
+def _drop_volume(spark: Any, match: re.Match[str]) -> Any:
+    folder = _volume_folder(spark, match.group("name"))
+    if not folder.is_dir():
+        if match.group("ifexists"):
+            return _empty(spark)
+        raise NamespaceError(f"[VOLUME_NOT_FOUND] Volume '{match.group('name')}' was not found. SQLSTATE: 42704")
+    shutil.rmtree(folder)  # a managed volume's files go with it, as on Databricks
+    return _empty(spark)
+
+
 def _show_catalogs(spark: Any, match: re.Match[str]) -> Any:
     pattern = match.group("pattern")
     names = catalogs(spark)
@@ -181,6 +215,9 @@ STATEMENTS = [
     (re.compile(rf"^\s*(?P<verb>CREATE|DROP|ALTER|DESCRIBE)\s+(?P<kind>SCHEMA|DATABASE)\s+"
                 rf"(?P<flags>(?:IF\s+(?:NOT\s+)?EXISTS\s+|EXTENDED\s+)?){NAME}(?P<rest>\s.*)?$", re.I | re.S),
      _schema_statement),
+    (re.compile(rf"^\s*CREATE\s+VOLUME\s+(?P<ifnot>IF\s+NOT\s+EXISTS\s+)?{NAME}(\s+COMMENT\s+'[^']*')?\s*$", re.I),
+     _create_volume),
+    (re.compile(rf"^\s*DROP\s+VOLUME\s+(?P<ifexists>IF\s+EXISTS\s+)?{NAME}\s*$", re.I), _drop_volume),
     (re.compile(r"^\s*SHOW\s+CATALOGS(?:\s+(?:LIKE\s+)?(?P<pattern>'[^']*'|\"[^\"]*\"))?\s*$", re.I), _show_catalogs),
     (re.compile(r"^\s*SHOW\s+(?:SCHEMAS|DATABASES)(?:\s+(?:FROM|IN)\s+(?P<catalog>[\w`]+))?\s*$", re.I), _show_schemas),
 ]

@@ -42,9 +42,11 @@ UNSUPPORTED = [
     (re.compile(r"^\s*CACHE\s+SELECT\b", re.I), "CACHE SELECT (disk cache)"),
     (re.compile(r"^\s*FSCK\b", re.I), "FSCK REPAIR TABLE (Databricks' Delta maintenance)"),
     (re.compile(r"^\s*(GRANT|REVOKE|DENY)\b", re.I), "GRANT / REVOKE (Unity Catalog permissions)"),
-    (re.compile(r"^\s*(CREATE|DROP|ALTER)\s+(VOLUME|EXTERNAL\s+LOCATION|STORAGE\s+CREDENTIAL|SHARE|RECIPIENT|"
+    (re.compile(r"^\s*CREATE\s+EXTERNAL\s+VOLUME\b|^\s*ALTER\s+VOLUME\b", re.I),
+     "external volumes and ALTER VOLUME (managed volumes work)"),
+    (re.compile(r"^\s*(CREATE|DROP|ALTER)\s+(EXTERNAL\s+LOCATION|STORAGE\s+CREDENTIAL|SHARE|RECIPIENT|"
                 r"CONNECTION|FUNCTION\s+.*\bLANGUAGE\s+PYTHON)", re.I),
-     "Unity Catalog securables (volumes, locations, credentials, shares, connections, Python UDFs)"),
+     "Unity Catalog securables (locations, credentials, shares, connections, Python UDFs)"),
 ]
 
 
