@@ -129,9 +129,11 @@ def test_a_signal_cancels_the_local_run_and_leaves_nothing_running(project_copy:
 
 
 def _warm_driver(project: Path) -> list[str]:
-    """The warm Spark driver's processes (up or still starting) and their JVMs, for the project's workspace."""
-    serving = f"mlops_engine.local.spark.warm_spark serve {project / '.workspace'}"
-    pids = subprocess.run(["pgrep", "-f", serving], capture_output=True, text=True).stdout.split()
+    """The warm services' processes (up or still starting), for the project: the Spark driver and its JVM, the MLflow
+    tracking server's keeper and its server."""
+    pids = [pid for serving in (f"mlops_engine.local.spark.warm_spark serve {project / '.workspace'}",
+                                f"mlops_engine.local.runs.tracking_server serve {project / '.mlflow'}")
+            for pid in subprocess.run(["pgrep", "-f", serving], capture_output=True, text=True).stdout.split()]
     return [*pids, *(child for pid in pids
                      for child in subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split())]
 

@@ -63,9 +63,12 @@ def start_server(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
         "--port": str(port),
         "--workers": "1",
         "--backend-store-uri": f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination": str(root / "artifacts"),
+        # Artifacts in a folder clients read and write themselves, as the project's own tracking server has them
+        # (MLflow 3.8's client can hang downloading a model through the server's artifact proxy)
+        "--default-artifact-root": str(root / "artifacts"),
     }
-    command = [sys.executable, "-m", "mlflow", "server", *(part for option in options.items() for part in option)]
+    command = [sys.executable, "-m", "mlflow", "server", *(part for option in options.items() for part in option),
+               "--no-serve-artifacts"]
     with log.open("w") as output:
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     try:

@@ -142,7 +142,7 @@ def serve(mlflow_dir: Path) -> None:
     uri = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                "--backend-store-uri", store_uri(mlflow_dir),
-               "--default-artifact-root", str((mlflow_dir / "mlruns").resolve())]
+               "--default-artifact-root", str((mlflow_dir / "mlruns").resolve()), "--no-serve-artifacts"]
     with (record_file.parent / "server.log").open("ab") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   cwd=mlflow_dir, start_new_session=True)
