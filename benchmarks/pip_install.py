@@ -23,6 +23,7 @@ from mlops_engine.local.notebook.pip import PipInstaller
 def pip_magic(requirements: str, cache: Path, run: Path) -> float:
     """Seconds for ``%pip install <requirements>`` in a run whose folder is ``run``."""
     os.environ["MLOPS_PIP_LAYER_CACHE"] = str(cache)
+    run.mkdir(parents=True)
     installer = PipInstaller(run / "workspace", run / "site-packages", run)
     started = time.perf_counter()
     installer.run(f"install {requirements}")

@@ -27,6 +27,7 @@ started = time.perf_counter()
 if mode == "defaults":
     from pyspark.sql import SparkSession
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers on this interpreter, not python3 on PATH
     spark = SparkSession.builder.master("local[2]").getOrCreate()
 else:
     from mlops_engine.local.spark import session
