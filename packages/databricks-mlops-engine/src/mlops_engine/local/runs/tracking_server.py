@@ -86,14 +86,30 @@ def launch(mlflow_dir: Path) -> bool:
 def ensure(mlflow_dir: Path) -> str:
     """The running server's URI, starting it first if need be (about 3 s); a loud error when it cannot start."""
     launch(mlflow_dir)
-    deadline = time.monotonic() + START_TIMEOUT
+    _, _, lock_file = _files(mlflow_dir)
+    started = time.monotonic()
     while (record := running(mlflow_dir)) is None:
-        if time.monotonic() > deadline:
-            raise UserError(f"the local MLflow tracking server did not start within {START_TIMEOUT:.0f} s; see "
-                            f"{mlflow_dir / FOLDER / 'server.log'}")
+        waited = time.monotonic() - started
+        if waited > START_TIMEOUT or (waited > 3.0 and not lock_held(lock_file)):  # its keeper gave up
+            raise UserError(why_not_started(mlflow_dir))
         time.sleep(0.1)
     touch(mlflow_dir)
     return record["uri"]
+
+
+def why_not_started(mlflow_dir: Path) -> str:
+    """One line on why the server is not up, from its log."""
+    log = mlflow_dir / FOLDER / "server.log"
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    if any("Can't locate revision" in line for line in lines[-5:]):
+        return (f"the MLflow store {mlflow_dir / 'mlflow.db'} was written by a newer MLflow than this project's "
+                f"({importlib.metadata.version('mlflow')}, its runtime's): keep it aside (mv {mlflow_dir} "
+                f"{mlflow_dir}.newer-mlflow) and run again with a new store")
+    last = lines[-1].strip() if lines else "no output"
+    return f"the local MLflow tracking server did not start ({last}); see {log}"
 
 
 def _record(record_file: Path) -> dict[str, Any] | None:
