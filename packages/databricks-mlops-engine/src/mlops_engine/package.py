@@ -54,7 +54,23 @@ def collect_package(package_dir: Path) -> dict[str, LocalItem]:
             items[relative] = LocalItem(relative, ObjectKind.NOTEBOOK, file.read_bytes())
         else:
             items[relative] = LocalItem(relative, ObjectKind.FILE, file.read_bytes())
+    _refuse_undecodable(items, package_dir)
     return items
+
+
+def _refuse_undecodable(items: Mapping[str, LocalItem], package_dir: Path) -> None:
+    """A notebook must be UTF-8 source: one that is not (binary content, another encoding) would be sent and fail
+    only when run, on either target; refuse the send, naming each, before anything is written."""
+    bad = []
+    for item in items.values():
+        if item.kind is ObjectKind.NOTEBOOK:
+            try:
+                item.content.decode("utf-8")
+            except UnicodeDecodeError as error:
+                bad.append(f"{package_dir.name}/{item.relative_path}.py (byte {error.start})")
+    if bad:
+        raise UserError(f"notebooks that are not UTF-8 text cannot be sent: {', '.join(bad)}; save them as UTF-8 "
+                        "source or move binary files out of the notebook format")
 
 
 def set_environment_notebook(config: str) -> bytes:

@@ -84,3 +84,12 @@ def test_folders_follow_the_workspace_layout() -> None:
 def test_the_release_branch_runs_from_master_and_others_from_their_folder() -> None:
     assert notebook_folder("/P", "master", "master") == "/P/master"
     assert notebook_folder("/P", "BI-4811", "master") == "/P/BI-4811"
+
+
+def test_a_notebook_that_is_not_utf8_is_refused_at_send_before_anything_is_written(package: Path,
+                                                                                  tmp_path: Path) -> None:
+    (package / "Binary.py").write_bytes(b"# Databricks notebook source\nx = 1\n\xff\xfe\x00binary\n")
+    workspace = LocalWorkspace(tmp_path / "ws")
+    with pytest.raises(UserError, match=r"not UTF-8 text cannot be sent: package/Binary\.py \(byte 35\)"):
+        _send(workspace, package, "/P/BI-1", tmp_path)
+    assert not workspace.exists("/P/BI-1")

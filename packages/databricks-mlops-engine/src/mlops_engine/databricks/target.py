@@ -41,7 +41,8 @@ def open_databricks_target(settings: Settings, profile: str | None = None) -> Ta
         snapshot_dir=snapshot_dir(settings.project_dir, workspace.host),
         tracking_uri=f"databricks://{profile}" if profile else "databricks",
         upload_parallelism=int(databricks.get("upload_parallelism") or UPLOAD_PARALLELISM),
-        run_timeout_seconds=int(float(databricks.get("run_timeout_minutes") or RUN_TIMEOUT_MINUTES) * 60),
+        # 0 stays 0 (refused when a run is submitted, as on the local target), never the default
+        run_timeout_seconds=int(float(databricks.get("run_timeout_minutes", RUN_TIMEOUT_MINUTES)) * 60),
         poll_seconds=POLL_SECONDS,
         repos=DatabricksRepos(client),
     )
