@@ -4,6 +4,7 @@ project's invoke.yaml layers over, and a clean of every CI folder only when conf
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -80,3 +81,25 @@ def test_a_task_outside_a_project_says_where_it_looked(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip() == (f"error: no invoke.yaml in {tmp_path} or a folder above it: run the tasks in a "
                                    "project baked from cookiecutter-databricks-mlops")
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    ("mlops:\n  local: {warm_spark: true\n", "line 3: not valid YAML"),
+    ("mlops:\n  local:\n    warm_sprak: false\n", "mlops.local.warm_sprak: unknown key; local takes: workspace_dir"),
+    ("mlops:\n  local:\n    warm_spark: 'false'\n", "mlops.local.warm_spark: expected true or false (unquoted), got "
+                                                   "'false'"),
+    ("mlops:\n  databricks:\n    run_timeout_minutes: '5'\n", "mlops.databricks.run_timeout_minutes: expected a "
+                                                              "number (unquoted), got '5'"),
+])
+def test_a_bad_invoke_local_yaml_stops_every_task_in_one_line_before_it_writes(tmp_path: Path, overrides: str,
+                                                                               said: str) -> None:
+    (tmp_path / "tasks.py").write_text("from mlops_engine.tasks import ns\n")
+    (tmp_path / "invoke.yaml").write_text((SAMPLE_DIR / "invoke.yaml").read_text())
+    shutil.copytree(SAMPLE_DIR / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "invoke.local.yaml").write_text(overrides)
+    done = subprocess.run([sys.executable, "-m", "invoke", "send", "--branch", "x"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: {tmp_path / 'invoke.local.yaml'}") and said in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / ".workspace").exists()

@@ -28,9 +28,16 @@ from mlops_engine.settings import (
 )
 
 _overrides = local_overrides(find_project_dir(Path.cwd()))
+_BAD_OVERRIDES: list[UserError] = []
 if _overrides:
-    # invoke loads its runtime config file after the tasks module: -f or an exported variable still win.
-    os.environ.setdefault("INVOKE_RUNTIME_CONFIG", _overrides)
+    from mlops_engine.overrides import check_overrides  # pydantic: imported only when there is a file to check
+
+    try:
+        check_overrides(Path(_overrides))
+        # invoke loads its runtime config file after the tasks module: -f or an exported variable still win.
+        os.environ.setdefault("INVOKE_RUNTIME_CONFIG", _overrides)
+    except UserError as refused:  # every task then stops with it, before it does anything (--list still works)
+        _BAD_OVERRIDES.append(refused)
 
 TARGET_HELP = "local (a folder, PySpark local mode, local MLflow) or databricks; default from invoke.yaml"
 PROFILE_HELP = "~/.databrickscfg profile for --target databricks (else DATABRICKS_HOST/DATABRICKS_TOKEN)"
@@ -59,6 +66,8 @@ def project_task(**options: Any) -> Any:
 
 def _project_dir() -> Path:
     """The project the tasks run in; outside one, a clear error rather than settings that lack every key."""
+    if _BAD_OVERRIDES:
+        raise _BAD_OVERRIDES[0]
     project = find_project_dir(Path.cwd())
     if not (project / PROJECT_CONFIG).is_file():
         raise UserError(f"no {PROJECT_CONFIG} in {project} or a folder above it: run the tasks in a project baked "
