@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_engine.errors import UserError
-from mlops_engine.local.spark.warm_spark import idle_seconds, lock_held, process_alive
+from mlops_engine.local.spark.warm_spark import idle_seconds, lock_held, process_alive, read_record, terminate
 
 FOLDER = "server"
 START_TIMEOUT = 90.0
@@ -49,11 +49,8 @@ def store_uri(mlflow_dir: Path) -> str:
 def running(mlflow_dir: Path) -> dict[str, Any] | None:
     """The server's record while it runs with the project's MLflow."""
     record_file, _, _ = _files(mlflow_dir)
-    try:
-        record = json.loads(record_file.read_text())
-    except (OSError, ValueError):
-        return None
-    if not process_alive(record["pid"]) or record["mlflow"] != importlib.metadata.version("mlflow"):
+    record = read_record(record_file)
+    if record is None or not process_alive(record["pid"]) or record["mlflow"] != importlib.metadata.version("mlflow"):
         return None
     return record
 
@@ -70,7 +67,7 @@ def launch(mlflow_dir: Path) -> bool:
     record_file, last_used, lock_file = _files(mlflow_dir)
     if running(mlflow_dir) is not None:
         return False
-    if (old := _record(record_file)) is not None and process_alive(old["pid"]):
+    if (old := read_record(record_file)) is not None and process_alive(old["pid"]):
         stop(mlflow_dir)  # a keeper of another MLflow version: the project's environment changed
     record_file.parent.mkdir(parents=True, exist_ok=True)
     last_used.touch()
@@ -112,23 +109,13 @@ def why_not_started(mlflow_dir: Path) -> str:
     return f"the local MLflow tracking server did not start ({last}); see {log}"
 
 
-def _record(record_file: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(record_file.read_text())
-    except (OSError, ValueError):
-        return None
-
-
 def stop(mlflow_dir: Path) -> bool:
     """Stop the server and its keeper; False when none was up."""
     record_file, _, _ = _files(mlflow_dir)
-    record = _record(record_file)
+    record = read_record(record_file)
     if record is None or not process_alive(record["pid"]):
         return False
-    os.kill(record["pid"], signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while process_alive(record["pid"]) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    terminate(record["pid"], STOP_TIMEOUT)
     return True
 
 

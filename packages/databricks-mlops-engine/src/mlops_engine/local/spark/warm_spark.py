@@ -68,14 +68,29 @@ def lock_held(lock_file: Path) -> bool:
     return False
 
 
+def read_record(record_file: Path) -> dict[str, Any] | None:
+    """A warm service's record (its pid and how to reach it), or None when there is none readable."""
+    try:
+        return json.loads(record_file.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM a warm service's keeper, waiting up to ``timeout`` for it to end; SIGKILL it past that."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if process_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
 def running(workspace_root: Path) -> dict[str, Any] | None:
     """The warm driver's record when one is running for this workspace."""
     record_file, _, _ = _files(workspace_root)
-    try:
-        record = json.loads(record_file.read_text())
-    except (OSError, ValueError):
-        return None
-    return record if process_alive(record["pid"]) else None
+    record = read_record(record_file)
+    return record if record is not None and process_alive(record["pid"]) else None
 
 
 def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
@@ -162,12 +177,7 @@ def stop(workspace_root: Path) -> bool:
     record = running(workspace_root) or (wait_for_driver(workspace_root) if lock_held(lock_file) else None)
     if record is None:
         return False
-    os.kill(record["pid"], signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while process_alive(record["pid"]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if process_alive(record["pid"]):
-        os.kill(record["pid"], signal.SIGKILL)
+    terminate(record["pid"])
     return True
 
 
