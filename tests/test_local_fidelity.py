@@ -89,7 +89,7 @@ def test_the_runtime_s_versions_delta_catalogs_pip_and_filesystem_hold_in_a_loca
     Spark's workers, Delta's own engine by default, Unity Catalog's namespace with getArgument in %sql, and /dbfs for
     %sh, a child process and Spark alike."""
     verdicts = _verdicts(invoke_in, probe_project, "RuntimeProbe")
-    assert len(verdicts) == 9, verdicts
+    assert len(verdicts) == 11, verdicts
     assert {name for name, verdict in verdicts.items() if verdict != "ok"} == set(), verdicts
 
 

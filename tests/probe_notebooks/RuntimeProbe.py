@@ -47,14 +47,20 @@ check("preinstalled_libraries", bool(seaborn.__version__ and matplotlib.__versio
 # COMMAND ----------
 
 import tabulate
+from pyspark.sql.functions import udf
 
 check("pip_installs_from_the_index", tabulate.__version__ == "0.9.0")
 check("pip_reaches_python_workers",
       spark.range(1).rdd.map(lambda _: __import__("tabulate").__version__).collect() == ["0.9.0"])
+tabulate_version = udf(lambda _: __import__("tabulate").__version__, "string")
+check("pip_reaches_python_udfs", spark.range(1).select(tabulate_version("id")).first()[0] == "0.9.0")
 
 # COMMAND ----------
 
 spark.range(6).selectExpr("id", "id % 3 AS store").write.mode("overwrite").saveAsTable("probe_sales")
+spark.sql("CREATE DATABASE IF NOT EXISTS probe_db")
+spark.range(2).write.mode("overwrite").saveAsTable("probe_db.listed")
+check("list_tables_after_save_as_table", [table.name for table in spark.catalog.listTables("probe_db")] == ["listed"])
 
 # COMMAND ----------
 
