@@ -13,11 +13,13 @@ from pathlib import Path
 from posixpath import dirname, join, normpath
 
 from mlops_engine.commands.environments import load_environment
+from mlops_engine.contract.workspace import Workspace
 from mlops_engine.errors import UserError
 from mlops_engine.git import branch_refs, is_ancestor
-from mlops_engine.package import LocalItem
+from mlops_engine.package import LocalItem, collect_package
 from mlops_engine.pipeline_variables import in_pipeline, pipeline_sha
 from mlops_engine.settings import Settings
+from mlops_engine.sync import recorded_config
 
 
 def check_release_commit(project_dir: Path, commit: str, release_branch: str, environment: str) -> None:
@@ -70,3 +72,16 @@ def check_developer_config(settings: Settings, items: Mapping[str, LocalItem], c
         raise UserError(f"{path} uses {owner}'s registered model (MODEL_NAME from {mine[0]}), which only a release "
                         f"of {owner} may write; set MODEL_NAME in {path} to your own model, or choose another config "
                         "with --config")
+
+
+def check_run_folder(settings: Settings, workspace: Workspace, folder: str) -> None:
+    """Refuse a run of a folder whose send record names production's config (``master/``, or a branch folder sent
+    so before sends refused it): ModelEvaluation there moves production's ``@champion``, which only production's own
+    jobs may; run a branch folder sent with a developer's config."""
+    config = recorded_config(workspace, folder)
+    if config is None:
+        return
+    try:
+        check_developer_config(settings, collect_package(settings.notebooks_dir), config)
+    except UserError as refused:
+        raise UserError(f"{folder} runs production's config; a run there is not a release: {refused}") from None

@@ -138,3 +138,26 @@ def test_a_config_that_inherits_production_with_its_own_model_is_the_developer_s
     sent = invoke(project_dir, fake, "send", "--branch", "feat", "--config", "kyle")
     assert sent.returncode == 0, sent.stderr
     assert folder_state(fake)[0] == "kyle_config"
+
+
+def test_a_run_of_a_folder_sent_with_production_s_config_is_refused_before_it_is_submitted(
+        project_dir: Path, fake: FakeDatabricks) -> None:
+    """master/ as a release leaves it: set_environment -> production_config, named in its send record."""
+    from fake_databricks.storage import WorkspaceObject
+
+    master = "/Projects/Sample/master"
+    fake.add_notebook(f"{master}/ModelTraining")
+    fake.add_notebook(f"{master}/set_environment", (HEADER + "# MAGIC %run ./conf/production_config\n").encode())
+    fake.workspace.objects[f"{master}/.mlops-send.json"] = WorkspaceObject("FILE", json.dumps(
+        {"format": 1, "config": "production_config", "digests": {}}).encode())
+
+    (project_dir / "dist").mkdir()
+    (project_dir / "dist" / "samplelib-0.1.0-py3-none-any.whl").write_bytes(b"wheel")
+    refused = invoke(project_dir, fake, "run", "--branch", "master")
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        f"error: {master} runs production's config; a run there is not a release: conf/production_config is "
+        "production's config: only its release (invoke deploy --env production) uses it; send with your own config "
+        "(--config NAME)")
+    assert not fake.jobs.runs
