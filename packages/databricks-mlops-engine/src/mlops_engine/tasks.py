@@ -110,7 +110,8 @@ def _run(action: Callable[[Console], object]) -> None:
 
 @project_task(help={
     "branch": BRANCH_HELP,
-    "config": "developer config the folder's set_environment runs, e.g. kyle for conf/kyle_config",
+    "config": "developer config the folder's set_environment runs, e.g. kyle for conf/kyle_config (default: the "
+              "one the folder was last sent with, else default_config)",
     "full": "upload every notebook even if unchanged since the last send",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
@@ -224,7 +225,8 @@ def clean(c, branch="", ci_older_than_days=-1.0, yes=False, target="", profile="
 
 @project_task(help={
     "branch": BRANCH_HELP,
-    "config": "developer config the folder's set_environment runs (default from invoke.yaml)",
+    "config": "developer config the folder's set_environment runs (default: the one the folder was last sent "
+              "with, else default_config)",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
 })
