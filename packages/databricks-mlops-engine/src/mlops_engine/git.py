@@ -73,6 +73,14 @@ def is_ancestor(project_dir: Path, commit: str, branch: str) -> bool:
     return False
 
 
+def branch_refs(project_dir: Path, branch: str) -> list[str]:
+    """The refs naming ``branch`` here: the local branch and origin's, those that exist (a shallow pipeline checkout
+    of one commit may have neither)."""
+    refs = (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}")
+    return [ref for ref in refs if subprocess.run(["git", "rev-parse", "--verify", "--quiet", ref], cwd=project_dir,
+                                                   capture_output=True, check=False).returncode == 0]
+
+
 @contextmanager
 def checked_out(project_dir: Path, commit: str) -> Iterator[Path]:
     """A temporary git worktree of ``commit``, removed afterwards: the tree a rollback builds from."""

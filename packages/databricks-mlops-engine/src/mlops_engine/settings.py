@@ -8,7 +8,7 @@ config file (``-f``/``INVOKE_RUNTIME_CONFIG`` still win).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,12 @@ def load_settings(project_dir: Path, config: Mapping[str, Any]) -> Settings:
         raise UserError(f"invoke.yaml: the mlops table lacks {missing}") from None
     check_target(settings.target)
     return settings
+
+
+def with_compute(settings: Settings, compute: Mapping[str, Any]) -> Settings:
+    """``settings`` with ``compute`` in place of the team's: a developer's choice of compute replaces it whole, as a
+    mapping naming two kinds of compute (invoke's deep merge) could run on neither."""
+    return replace(settings, databricks={**settings.databricks, "compute": dict(compute)})
 
 
 def check_target(target: str) -> str:

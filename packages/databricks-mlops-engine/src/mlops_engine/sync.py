@@ -4,6 +4,7 @@ The folder itself keeps the record of what sends put there (``.mlops-send.json``
 path), so every machine and every colleague sees the same record. The record is written after the
 uploads, so an object modified after the record was changed by someone else: it is uploaded again,
 and never deleted. Objects the record does not name (made by hand, or by anything else) are never touched.
+The record also names the config the folder's set_environment runs, so a send without ``--config`` keeps it.
 """
 
 from __future__ import annotations
@@ -37,33 +38,46 @@ class SendReport:
     """Objects a send once put there but someone changed since: left in place instead of deleted."""
 
 
-def _decode_record(content: bytes, where: str) -> dict[str, str]:
+def _decode_record(content: bytes, where: str) -> tuple[dict[str, str], str | None]:
+    """The record's digests and config (None from a record written before records named it)."""
     try:
         data = json.loads(content)
         digests = data["digests"]
         if data.get("format") != RECORD_FORMAT or not isinstance(digests, dict):
             raise ValueError("unknown format")
-        return {str(path): str(digest) for path, digest in digests.items()}
+        config = data.get("config")
+        return {str(path): str(digest) for path, digest in digests.items()}, str(config) if config else None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         print(f"warning: ignoring the unreadable send record {where} ({type(error).__name__}): everything is "
               "uploaded again and nothing is deleted", file=sys.stderr)
-        return {}
+        return {}, None
 
 
-def _encode_record(digests: Mapping[str, str]) -> bytes:
-    return json.dumps({"format": RECORD_FORMAT, "digests": dict(sorted(digests.items()))}, indent=1).encode()
+def _encode_record(digests: Mapping[str, str], config: str | None) -> bytes:
+    record = {"format": RECORD_FORMAT, "config": config, "digests": dict(sorted(digests.items()))}
+    return json.dumps(record, indent=1).encode()
 
 
-def _read_record(workspace: Workspace, record_path: str, stamp: float | None, snapshot: Snapshot) -> dict[str, str]:
+def _read_record(workspace: Workspace, record_path: str, stamp: float | None,
+                 snapshot: Snapshot) -> tuple[dict[str, str], str | None]:
     """What the folder's record names: from this machine's cache when the record has not changed since."""
     if stamp is None:
-        return {}
+        return {}, None
     cached = snapshot.load()
     if cached is not None and cached.stamp == stamp:
-        return dict(cached.digests)
-    digests = _decode_record(workspace.read(record_path), record_path)
-    snapshot.save(stamp, digests)
-    return digests
+        return dict(cached.digests), cached.config
+    digests, config = _decode_record(workspace.read(record_path), record_path)
+    snapshot.save(stamp, digests, config)
+    return digests, config
+
+
+def recorded_config(workspace: Workspace, folder: str) -> str | None:
+    """The config the folder was last sent with, as its send record names it; None for a folder never sent (or
+    sent before records named it)."""
+    record_path = join(folder, RECORD)
+    if not workspace.exists(record_path):
+        return None
+    return _decode_record(workspace.read(record_path), record_path)[1]
 
 
 def sync_folder(
@@ -75,25 +89,27 @@ def sync_folder(
     full: bool = False,
     parallelism: int = 8,
     on_file: Callable[[str], None] = lambda _path: None,
+    config: str | None = None,
 ) -> SendReport:
     """Make ``folder`` hold ``items``; delete only what the folder's send record names (``libraries/`` left alone).
 
     One listing tells what changed in the workspace since the last send (anyone's); an unchanged re-send
-    writes nothing. ``full`` uploads everything again, and still deletes only recorded objects.
+    writes nothing. ``full`` uploads everything again, and still deletes only recorded objects. The record names
+    ``config``, the config notebook the items' set_environment runs.
     """
     try:
-        return _sync(workspace, items, folder, snapshot, full, parallelism, on_file)
+        return _sync(workspace, items, folder, snapshot, full, parallelism, on_file, config)
     except BaseException:
         snapshot.clear()
         raise
 
 
 def _sync(workspace: Workspace, items: Mapping[str, LocalItem], folder: str, snapshot: Snapshot, full: bool,
-          parallelism: int, on_file: Callable[[str], None]) -> SendReport:
+          parallelism: int, on_file: Callable[[str], None], config: str | None) -> SendReport:
     times = workspace.modified_times(folder, skip=frozenset({LIBRARIES}))
     record_path = join(folder, RECORD)
     stamp = times.get(record_path)
-    recorded = _read_record(workspace, record_path, stamp, snapshot)
+    recorded, recorded_with = _read_record(workspace, record_path, stamp, snapshot)
     since = stamp if stamp is not None else float("inf")
 
     def untouched(path: str) -> bool:
@@ -106,7 +122,7 @@ def _sync(workspace: Workspace, items: Mapping[str, LocalItem], folder: str, sna
     gone = sorted(path for path in set(recorded) - set(items) if join(folder, path) in times)
     stale = [path for path in gone if untouched(path)]
     kept = tuple(path for path in gone if not untouched(path))
-    if not changed and not stale and recorded == digests:
+    if not changed and not stale and recorded == digests and recorded_with == config:
         return SendReport(folder, 0, len(items), 0, workspace.url(folder), kept)
 
     def upload(path: str) -> None:
@@ -129,10 +145,10 @@ def _sync(workspace: Workspace, items: Mapping[str, LocalItem], folder: str, sna
         list(pool.map(workspace.mkdirs, parents))
         list(pool.map(upload, changed))
         list(pool.map(lambda path: workspace.delete(join(folder, path)), stale))
-    workspace.put_file(record_path, _encode_record(digests))
+    workspace.put_file(record_path, _encode_record(digests, config))
     written = workspace.modified_times(record_path).get(record_path)
     if written is not None:
-        snapshot.save(written, digests)
+        snapshot.save(written, digests, config)
     for path in kept:
         print(f"warning: kept {join(folder, path)}: deleted from the package, but changed in the workspace "
               "since the last send; delete it there if it should go", file=sys.stderr)

@@ -25,15 +25,18 @@ from mlops_engine.settings import (
     find_project_dir,
     load_settings,
     local_overrides,
+    with_compute,
 )
 
 _overrides = local_overrides(find_project_dir(Path.cwd()))
 _BAD_OVERRIDES: list[UserError] = []
+_developer_compute: dict[str, Any] | None = None
+"""invoke.local.yaml's ``databricks.compute``: it replaces the team's whole instead of invoke merging the two."""
 if _overrides:
-    from mlops_engine.overrides import check_overrides  # pydantic: imported only when there is a file to check
+    from mlops_engine.overrides import check_overrides, developer_compute  # pydantic: only when there is a file
 
     try:
-        check_overrides(Path(_overrides))
+        _developer_compute = developer_compute(check_overrides(Path(_overrides)))
         # invoke loads its runtime config file after the tasks module: -f or an exported variable still win.
         os.environ.setdefault("INVOKE_RUNTIME_CONFIG", _overrides)
     except UserError as refused:  # every task then stops with it, before it does anything (--list still works)
@@ -76,7 +79,10 @@ def _project_dir() -> Path:
 
 
 def _settings(c: Context) -> Settings:
-    return load_settings(_project_dir(), c.config)
+    settings = load_settings(_project_dir(), c.config)
+    if _developer_compute is not None and c.config._runtime_path == _overrides:  # not when -f named another file
+        return with_compute(settings, _developer_compute)
+    return settings
 
 
 def _terminate(signum: int, frame: object) -> NoReturn:
@@ -104,7 +110,8 @@ def _run(action: Callable[[Console], object]) -> None:
 
 @project_task(help={
     "branch": BRANCH_HELP,
-    "config": "developer config the folder's set_environment runs, e.g. kyle for conf/kyle_config",
+    "config": "developer config the folder's set_environment runs, e.g. kyle for conf/kyle_config (default: the "
+              "one the folder was last sent with, else default_config)",
     "full": "upload every notebook even if unchanged since the last send",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
@@ -218,7 +225,8 @@ def clean(c, branch="", ci_older_than_days=-1.0, yes=False, target="", profile="
 
 @project_task(help={
     "branch": BRANCH_HELP,
-    "config": "developer config the folder's set_environment runs (default from invoke.yaml)",
+    "config": "developer config the folder's set_environment runs (default: the one the folder was last sent "
+              "with, else default_config)",
     "target": TARGET_HELP,
     "profile": PROFILE_HELP,
 })

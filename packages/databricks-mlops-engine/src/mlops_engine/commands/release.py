@@ -29,6 +29,7 @@ from mlops_engine.errors import UserError
 from mlops_engine.git import checked_out, is_ancestor, origin_url, resolve_commit, uncommitted
 from mlops_engine.layout import check_branch, libraries_folder
 from mlops_engine.open_target import open_target
+from mlops_engine.production_guard import check_release_commit
 from mlops_engine.settings import Settings
 
 VIAS = ("files", "repos")
@@ -83,6 +84,7 @@ def check_request(project_dir: Path, settings: Settings, environment: Environmen
     if check_branch(request.branch, allow_reserved=True) != environment.release_branch:
         raise UserError(f"{environment.name} releases from {environment.release_branch}, not {request.branch} "
                         "(--force to override)")
+    check_release_commit(project_dir, commit, environment.release_branch, environment.name)
     changed = uncommitted(project_dir, [settings.notebooks_package, "src", "pyproject.toml"])
     if changed:
         raise UserError(f"uncommitted changes would ship unrecorded: {', '.join(changed[:5])}; commit them "

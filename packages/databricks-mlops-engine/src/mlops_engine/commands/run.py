@@ -16,6 +16,7 @@ from mlops_engine.errors import UserError
 from mlops_engine.git import current_branch
 from mlops_engine.layout import check_notebook, libraries_folder, notebook_folder
 from mlops_engine.open_target import open_target
+from mlops_engine.production_guard import check_run_folder
 from mlops_engine.settings import Settings
 
 
@@ -136,6 +137,7 @@ def run(settings: Settings, options: RunOptions, write: Write) -> RunStatus:
     name = check_notebook(options.notebook or settings.training_notebook)
     parameters = parse_parameters(options.params)
     target = open_target(settings, options.target, options.profile)
+    check_run_folder(settings, target.workspace, folder)
     try:
         return run_notebook(target, join(folder, name), f"{branch}-{name}", parameters,
                             branch_libraries(target, settings, branch), write)

@@ -17,6 +17,8 @@ class CachedRecord:
 
     stamp: float
     digests: Mapping[str, str]
+    config: str | None = None
+    """The config notebook the folder's set_environment runs, as the record names it."""
 
 
 class Snapshot:
@@ -31,15 +33,17 @@ class Snapshot:
             return None
         try:
             data = json.loads(self.file.read_text())
-            return CachedRecord(float(data["stamp"]), {str(k): str(v) for k, v in data["digests"].items()})
+            config = data.get("config")
+            return CachedRecord(float(data["stamp"]), {str(k): str(v) for k, v in data["digests"].items()},
+                                str(config) if config else None)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             print(f"warning: ignoring the unreadable send cache {self.file} ({type(error).__name__}); "
                   "the folder's record is read again", file=sys.stderr)
             return None
 
-    def save(self, stamp: float, digests: Mapping[str, str]) -> None:
+    def save(self, stamp: float, digests: Mapping[str, str], config: str | None = None) -> None:
         """Remember the record the folder holds, as of its modification time ``stamp``."""
-        content = {"stamp": stamp, "digests": dict(sorted(digests.items()))}
+        content = {"stamp": stamp, "digests": dict(sorted(digests.items())), "config": config}
         write_atomically(self.file, json.dumps(content, indent=1).encode())
 
     def clear(self) -> None:

@@ -37,6 +37,9 @@ class Workspace(Protocol):
     def put_file(self, path: str, content: bytes) -> None:
         """Write a workspace file (a library, say), overwriting."""
 
+    def create_new(self, path: str, content: bytes) -> bool:
+        """Write a file only if nothing is at ``path``, in one step (a lock); False when something is."""
+
     def list_recursive(self, path: str) -> list[ObjectInfo]:
         """Every notebook and file below ``path``; an empty list if the folder does not exist."""
 

@@ -38,7 +38,12 @@ class DatabricksWorkspace:
     def put_file(self, path: str, content: bytes) -> None:
         self._import(path, content, ImportFormat.AUTO, None)
 
-    def _import(self, path: str, content: bytes, format: ImportFormat, language: Language | None) -> None:
+    def create_new(self, path: str, content: bytes) -> bool:
+        """An import without overwrite: the workspace refuses it when ``path`` exists (RESOURCE_ALREADY_EXISTS)."""
+        return self._import(path, content, ImportFormat.AUTO, None, overwrite=False)
+
+    def _import(self, path: str, content: bytes, format: ImportFormat, language: Language | None, *,
+                overwrite: bool = True) -> bool:
         # JSON import rather than the SDK's multipart upload: only a request with a rewindable body is retried.
         with explained(f"write {path}", self.host):
             try:
@@ -47,10 +52,15 @@ class DatabricksWorkspace:
                     content=base64.b64encode(content).decode(),
                     format=format,
                     language=language,
-                    overwrite=True,
+                    overwrite=overwrite,
                 )
             except NotFound:
                 raise UserError(f"cannot write {path} on {self.host}: its folder does not exist") from None
+            except ResourceAlreadyExists:
+                if overwrite:
+                    raise
+                return False
+        return True
 
     def list_recursive(self, path: str) -> list[ObjectInfo]:
         with explained(f"list {path}", self.host):

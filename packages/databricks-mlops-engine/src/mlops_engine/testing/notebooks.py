@@ -71,7 +71,8 @@ class ProjectNotebooks:
     def _prepared(self, config: str | None) -> tuple[Target, str]:
         if self._target is None:
             self._target = open_target(self.settings, "local")
-        send_branch(self._target, self.settings, BRANCH, config, full=False, write=self.lines.append)
+        send_branch(self._target, self.settings, BRANCH, config or self.settings.default_config, full=False,
+                    write=self.lines.append)
         if self._library is None:
             source = self.scratch / "library"
             shutil.copytree(self.settings.project_dir, source, ignore=shutil.ignore_patterns(

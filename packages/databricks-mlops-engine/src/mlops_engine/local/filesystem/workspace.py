@@ -40,6 +40,16 @@ class LocalWorkspace:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(target, content)
 
+    def create_new(self, path: str, content: bytes) -> bool:
+        target = self.local_path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with target.open("xb") as handle:
+                handle.write(content)
+        except FileExistsError:
+            return False
+        return True
+
     def list_recursive(self, path: str) -> list[ObjectInfo]:
         folder = self.local_path(path)
         if not folder.is_dir():
