@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 from databricks.sdk import WorkspaceClient
 
 from mlops_engine.databricks.errors import explained
+from mlops_engine.databricks.volume_upload import upload_to_volume
 from mlops_engine.databricks.workspace import DatabricksWorkspace
 from mlops_engine.errors import UserError
 
@@ -71,7 +71,8 @@ class DatabricksLibraryStore:
 
     A volume upload is ``files.upload`` of a seekable stream: the SDK sends a file below
     ``Config.files_ext_multipart_upload_min_stream_size`` (50 MiB) as one PUT and a bigger one as the
-    Files API's multipart upload (initiate, parts to presigned URLs, complete), as that API requires.
+    Files API's multipart upload (initiate, parts to presigned URLs, complete), as that API requires;
+    ``volume_upload`` makes its failures and interruptions one line, the session aborted.
     """
 
     def __init__(self, client: WorkspaceClient, place: LibraryPlace) -> None:
@@ -88,7 +89,7 @@ class DatabricksLibraryStore:
                 workspace.mkdirs(libraries_folder)
                 workspace.put_file(location.removeprefix("/Workspace"), content)
             elif self.place.kind == "volume":
-                self.client.files.upload(location, io.BytesIO(content), overwrite=True)
+                upload_to_volume(self.client, location, content, self.host)
             else:
                 self._dbfs_upload(location.removeprefix("dbfs:"), content)
         return location
