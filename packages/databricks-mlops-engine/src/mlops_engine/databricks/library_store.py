@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from posixpath import join
 from typing import Any
 
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound
 
 from mlops_engine.databricks.errors import explained
 from mlops_engine.databricks.volume_upload import upload_to_volume
@@ -97,6 +99,32 @@ class DatabricksLibraryStore:
     def location(self, libraries_folder: str, file_name: str) -> str:
         """The location a library in ``libraries_folder`` has, without connecting."""
         return self.place.location(libraries_folder, file_name)
+
+    def read(self, libraries_folder: str, file_name: str) -> bytes | None:
+        """The library at its location, or None when there is none."""
+        location = self.place.location(libraries_folder, file_name)
+        with explained(f"read library {location}", self.host):
+            try:
+                if self.place.kind == "workspace":
+                    workspace, path = DatabricksWorkspace(self.client), location.removeprefix("/Workspace")
+                    return workspace.read(path) if workspace.exists(path) else None
+                if self.place.kind == "volume":
+                    return self.client.files.download(location).contents.read()
+                with self.client.dbfs.download(location.removeprefix("dbfs:")) as stream:
+                    return stream.read()
+            except NotFound:
+                return None
+
+    def delete(self, libraries_folder: str, file_name: str) -> None:
+        """Remove the library at its location; no error if there is none."""
+        location = self.place.location(libraries_folder, file_name)
+        with explained(f"delete library {location}", self.host), contextlib.suppress(NotFound):
+            if self.place.kind == "workspace":
+                DatabricksWorkspace(self.client).delete(location.removeprefix("/Workspace"))
+            elif self.place.kind == "volume":
+                self.client.files.delete(location)
+            else:
+                self.client.dbfs.delete(location.removeprefix("dbfs:"))
 
     def _dbfs_upload(self, path: str, content: bytes) -> None:
         dbfs = self.client.dbfs
