@@ -101,19 +101,24 @@ class DatabricksLibraryStore:
         return self.place.location(libraries_folder, file_name)
 
     def read(self, libraries_folder: str, file_name: str) -> bytes | None:
-        """The library at its location, or None when there is none."""
+        """The library at its location, or None when there is none (asked first: a read that is refused must
+        never pass for an absent library, which a failed release would then delete)."""
         location = self.place.location(libraries_folder, file_name)
         with explained(f"read library {location}", self.host):
+            if self.place.kind == "workspace":
+                workspace, path = DatabricksWorkspace(self.client), location.removeprefix("/Workspace")
+                return workspace.read(path) if workspace.exists(path) else None
             try:
-                if self.place.kind == "workspace":
-                    workspace, path = DatabricksWorkspace(self.client), location.removeprefix("/Workspace")
-                    return workspace.read(path) if workspace.exists(path) else None
                 if self.place.kind == "volume":
-                    return self.client.files.download(location).contents.read()
-                with self.client.dbfs.download(location.removeprefix("dbfs:")) as stream:
-                    return stream.read()
+                    self.client.files.get_metadata(location)
+                else:
+                    self.client.dbfs.get_status(location.removeprefix("dbfs:"))
             except NotFound:
                 return None
+            if self.place.kind == "volume":
+                return self.client.files.download(location).contents.read()
+            with self.client.dbfs.download(location.removeprefix("dbfs:")) as stream:
+                return stream.read()
 
     def delete(self, libraries_folder: str, file_name: str) -> None:
         """Remove the library at its location; no error if there is none."""

@@ -20,6 +20,7 @@ from fake_databricks import FakeDatabricks
 from sample import SAMPLE_DIR
 
 ROOT = "/Projects/Sample"
+VOLUME = "/Volumes/main/mlops/libs"
 HEADER = "# Databricks notebook source\n"
 PIPELINE_VARIABLES = ("BUILD_BUILDID", "GITHUB_RUN_ID", "BUILD_SOURCEVERSION", "GITHUB_SHA", "BUILD_SOURCEBRANCHNAME",
                       "GITHUB_REF_NAME")
@@ -86,9 +87,11 @@ def assert_failed_in_one_line_and_recorded(project: Path, target: str,
 
 
 def fake_tree(fake: FakeDatabricks) -> Tree:
+    """Every folder, notebook and file under the project's root, and every library file in the volume."""
     with fake._lock:
-        return {path: (obj.object_type, obj.content) for path, obj in fake.workspace.objects.items()
-                if path.startswith(ROOT)}
+        tree: Tree = {path: (obj.object_type, obj.content) for path, obj in fake.workspace.objects.items()
+                      if path.startswith(ROOT)}
+        return tree | {path: content for path, (content, _modified) in fake.volumes.files.items()}
 
 
 def local_tree(project: Path) -> Tree:
@@ -96,18 +99,25 @@ def local_tree(project: Path) -> Tree:
     return {str(path.relative_to(top)): path.read_bytes() if path.is_file() else "folder" for path in top.rglob("*")}
 
 
-@pytest.mark.parametrize("bump", [True, False], ids=["new-version", "same-version"])
+@pytest.mark.parametrize(("bump", "store"), [(True, "workspace"), (False, "workspace"), (False, "volume")],
+                         ids=["new-version", "same-version", "same-version-in-a-volume"])
 def test_a_databricks_release_failing_on_the_third_import_leaves_the_previous_release(
-    project: Path, fake: FakeDatabricks, monkeypatch: pytest.MonkeyPatch, bump: bool
+    project: Path, fake: FakeDatabricks, monkeypatch: pytest.MonkeyPatch, bump: bool, store: str
 ) -> None:
+    if store == "volume":
+        fake.volumes.create_volume(VOLUME)
+        config = yaml.safe_load((project / "invoke.yaml").read_text())
+        config["mlops"]["databricks"].update(library_store="volume", library_volume=VOLUME)
+        (project / "invoke.yaml").write_text(yaml.safe_dump(config))
+        git(project, "commit", "-q", "-am", "libraries in a volume")
     monkeypatch.setenv("DATABRICKS_HOST", fake.host)
     monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
     first = release(project, "databricks")
     assert first.returncode == 0, first.stderr
     commit_v2(project, bump=bump)
     before = fake_tree(fake)
-    # the library, one notebook, then a 500: the other notebooks are being written at the same time
-    fake.inject(500, 1, path_prefix="/api/2.0/workspace/import", method="POST", skip=2)
+    # (the library,) one notebook, then a 500: the other notebooks are being written at the same time
+    fake.inject(500, 1, path_prefix="/api/2.0/workspace/import", method="POST", skip=2 if store == "workspace" else 1)
 
     failed = release(project, "databricks")
 
