@@ -38,19 +38,23 @@ class _Interrupted(Exception):  # noqa: N818 - an interruption, not an error
     re-raises it (it lets a ``KeyboardInterrupt`` pass without aborting)."""
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise _Interrupted(signal.Signals(signum).name)
-
-
 @contextmanager
-def _interrupts_abort() -> Iterator[None]:
-    """Ctrl-C and SIGTERM raise ``_Interrupted`` while inside; outside the main thread signals are not ours."""
+def _interrupts_abort() -> Iterator[list[str]]:
+    """Ctrl-C and SIGTERM raise ``_Interrupted`` while inside, and are listed: the SDK turns a failure while it asks
+    for the first part's URL into a whole-file upload instead, so the caller checks the list once the upload is done.
+    Outside the main thread signals are not ours to take."""
+    received: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
-    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        raise _Interrupted(received[-1])
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield received
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -121,8 +125,10 @@ def upload_to_volume(client: WorkspaceClient, location: str, content: bytes, hos
     """Put ``content`` at ``location`` in a volume, overwriting only once it is all there."""
     with _sdk_log() as logged:
         try:
-            with _interrupts_abort():
+            with _interrupts_abort() as received:
                 client.files.upload(location, BytesIO(content), overwrite=True, use_parallel=False)
+            if received:
+                raise _Interrupted(received[0])
         except _Interrupted:
             raise KeyboardInterrupt from None
         except DatabricksError as error:
