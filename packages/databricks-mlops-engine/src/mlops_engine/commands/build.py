@@ -16,7 +16,7 @@ from mlops_engine.settings import Settings
 
 FORMATS = {"wheel": ".whl", "egg": ".egg"}
 METADATA_FOLDERS = ("EGG-INFO",)
-"""Beside ``*.dist-info``/``*.data``: the egg's metadata, never the library's code."""
+"""Beside a wheel's ``*.dist-info``: an egg's metadata, never the library's code."""
 COMPILED_SUFFIXES = (".so", ".pyd")
 
 
@@ -69,7 +69,7 @@ def refuse_empty(artifact: Path) -> None:
     with zipfile.ZipFile(artifact) as archive:
         for entry in archive.infolist():
             path = PurePosixPath(entry.filename)
-            if entry.is_dir() or path.parts[0].endswith((".dist-info", ".data")) or path.parts[0] in METADATA_FOLDERS:
+            if entry.is_dir() or path.parts[0].endswith(".dist-info") or path.parts[0] in METADATA_FOLDERS:
                 continue
             if path.suffix in COMPILED_SUFFIXES or (path.suffix == ".py" and _has_code(archive.read(entry))):
                 return
