@@ -10,8 +10,10 @@ same after the failed release as before it.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -99,17 +101,21 @@ def local_tree(project: Path) -> Tree:
     return {str(path.relative_to(top)): path.read_bytes() if path.is_file() else "folder" for path in top.rglob("*")}
 
 
+def libraries_in_a_volume(project: Path, fake: FakeDatabricks) -> None:
+    fake.volumes.create_volume(VOLUME)
+    config = yaml.safe_load((project / "invoke.yaml").read_text())
+    config["mlops"]["databricks"].update(library_store="volume", library_volume=VOLUME)
+    (project / "invoke.yaml").write_text(yaml.safe_dump(config))
+    git(project, "commit", "-q", "-am", "libraries in a volume")
+
+
 @pytest.mark.parametrize(("bump", "store"), [(True, "workspace"), (False, "workspace"), (False, "volume")],
                          ids=["new-version", "same-version", "same-version-in-a-volume"])
 def test_a_databricks_release_failing_on_the_third_import_leaves_the_previous_release(
     project: Path, fake: FakeDatabricks, monkeypatch: pytest.MonkeyPatch, bump: bool, store: str
 ) -> None:
     if store == "volume":
-        fake.volumes.create_volume(VOLUME)
-        config = yaml.safe_load((project / "invoke.yaml").read_text())
-        config["mlops"]["databricks"].update(library_store="volume", library_volume=VOLUME)
-        (project / "invoke.yaml").write_text(yaml.safe_dump(config))
-        git(project, "commit", "-q", "-am", "libraries in a volume")
+        libraries_in_a_volume(project, fake)
     monkeypatch.setenv("DATABRICKS_HOST", fake.host)
     monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
     first = release(project, "databricks")
@@ -139,3 +145,30 @@ def test_a_local_release_failing_half_way_leaves_the_previous_release(project: P
     assert local_tree(project) == before
     assert_failed_in_one_line_and_recorded(project, "local", failed)
     assert "IsADirectoryError" in failed.stderr
+
+
+def test_sigterm_after_the_library_was_replaced_leaves_the_previous_release(
+    project: Path, fake: FakeDatabricks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    libraries_in_a_volume(project, fake)
+    monkeypatch.setenv("DATABRICKS_HOST", fake.host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
+    first = release(project, "databricks")
+    assert first.returncode == 0, first.stderr
+    commit_v2(project, bump=False)
+    before = fake_tree(fake)
+    # the new library is in the volume; the first notebook's import hangs a few seconds, then its connection drops
+    fake.inject(0, 1, path_prefix="/api/2.0/workspace/import", method="POST", stall=3)
+
+    releasing = subprocess.Popen([sys.executable, "-m", "invoke", "deploy", "--env", "production", "--target",
+                                  "databricks"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not fake.stalled and releasing.poll() is None:
+        time.sleep(0.05)
+    releasing.send_signal(signal.SIGTERM)
+    _stdout, stderr = releasing.communicate(timeout=60)
+
+    assert releasing.returncode == 130, stderr
+    assert stderr.strip() == "interrupted; anything started was stopped", stderr
+    assert fake_tree(fake) == before
+    history = invoke(project, "deployments", "--env", "production", "--target", "databricks")
+    assert history.stdout.splitlines()[1].split()[2] == "failed", history.stdout
