@@ -59,7 +59,7 @@ def test_a_big_library_reaches_the_volume_whole_in_parts(fake: FakeDatabricks, c
     file_url = f"/api/2.0/fs/files{location}"
     assert calls[0] == ("POST", f"{file_url}?action=initiate-upload")
     assert calls[-1] == ("POST", f"{file_url}?action=complete-upload")
-    assert calls.count(("POST", "/api/2.0/fs/create-upload-part-urls")) == 3
+    assert ("POST", "/api/2.0/fs/create-upload-part-urls") in calls
     assert [m for m, p in calls if p.startswith("/storage/")] == ["PUT"] * 3
     assert ("PUT", file_url) not in calls
     assert fake.volumes.uploads.completed == [(location, [1, 2, 3])]

@@ -30,13 +30,31 @@ WORKSPACE_ID = "1234567890123456"
 
 @dataclass
 class Fault:
-    """The next ``count`` requests under ``path_prefix`` get this answer instead of the real one."""
+    """The next ``count`` requests under ``path_prefix`` (of ``method``, if given), after the first ``skip`` of
+    them, meet this fault.
+
+    As a faulty network or proxy in front of a workspace: an error answer (``status``), a connection dropped
+    before any answer (``drop``), or a request that reaches the server and then hangs for ``stall`` seconds
+    without an answer before its connection is dropped. It applies to presigned cloud-storage URLs too.
+    """
 
     status: int
     count: int
     path_prefix: str = "/api/"
     retry_after: int | None = None
     drop: bool = False
+    stall: float = 0.0
+    skip: int = 0
+    method: str = ""
+
+    def matches(self, method: str, path: str) -> bool:
+        """True when this fault still applies to a ``method`` request of ``path``."""
+        return self.count > 0 and path.startswith(self.path_prefix) and self.method in ("", method)
+
+    @property
+    def silent(self) -> bool:
+        """True when the fault sends no answer at all."""
+        return self.drop or self.stall > 0
 
     def answer(self) -> ApiError:
         headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
@@ -69,6 +87,9 @@ class FakeDatabricks:
         self.jobs = Jobs(self.workspace, self._library_exists)
         self.repos = Repos(self.workspace)
         self.faults: list[Fault] = []
+        self.stalled: list[Request] = []
+        """Requests a stall fault is holding (or held) without an answer, in arrival order."""
+        self._closing = threading.Event()
         self.log: list[tuple[Request, int]] = []
         self._oauth_tokens: set[str] = set()
         self.federation_policies: list[FederationPolicy] = []
@@ -95,6 +116,7 @@ class FakeDatabricks:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -113,10 +135,17 @@ class FakeDatabricks:
             self.log.clear()
 
     def inject(self, status: int, count: int = 1, *, path_prefix: str = "/api/", retry_after: int | None = 0,
-               drop: bool = False) -> None:
-        """Answer the next ``count`` matching requests with ``status`` (or drop the connection)."""
+               drop: bool = False, stall: float = 0.0, skip: int = 0, method: str = "") -> None:
+        """Answer the next ``count`` matching requests, after letting ``skip`` through, with ``status``; or drop
+        their connection; or hold them ``stall`` seconds unanswered, then drop it."""
         with self._lock:
-            self.faults.append(Fault(status, count, path_prefix, retry_after, drop))
+            self.faults.append(Fault(status, count, path_prefix, retry_after, drop, stall, skip, method))
+
+    def stall_until_closed(self, request: Request, seconds: float) -> None:
+        """Hold ``request`` unanswered, as a hung network does, for ``seconds`` or until the fake shuts down."""
+        with self._lock:
+            self.stalled.append(request)
+        self._closing.wait(seconds)
 
     def script_run(self, notebook_path: str, script: RunScript) -> None:
         """How runs of ``notebook_path`` unfold from now on."""
@@ -141,9 +170,12 @@ class FakeDatabricks:
             return path.removeprefix("dbfs:") in self.dbfs.files
         return False
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
-            if fault.count > 0 and path.startswith(fault.path_prefix):
+            if fault.matches(method, path):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.count -= 1
                 return fault
         return None
@@ -166,12 +198,12 @@ class FakeDatabricks:
     def answer(self, request: Request, authorization: str) -> Response | Fault:
         """Dispatch one request; the caller has already applied latency."""
         with self._lock:
-            fault = self._take_fault(request.path)
+            fault = self._take_fault(request.method, request.path)
             status = 0
             try:
                 if fault is not None:
-                    status = 0 if fault.drop else fault.status
-                    return fault if fault.drop else _error(fault.answer())
+                    status = 0 if fault.silent else fault.status
+                    return fault if fault.silent else _error(fault.answer())
                 self._authenticate(request, authorization)
                 response = self._route(request, authorization)
                 status = response.status
@@ -271,6 +303,8 @@ def _handler_for(fake: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.latency)
             outcome = fake.answer(request, self.headers.get("Authorization", ""))
             if isinstance(outcome, Fault):
+                if outcome.stall:
+                    fake.stall_until_closed(request, outcome.stall)
                 self.close_connection = True
                 return
             payload, content_type = outcome.encoded()

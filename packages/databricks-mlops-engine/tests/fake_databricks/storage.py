@@ -229,6 +229,8 @@ class Dbfs:
             if any(p.startswith(path.rstrip("/") + "/") for p in self.files):
                 return Response(body={"path": path, "is_dir": True, "file_size": 0})
             raise not_found(f"No file or directory exists on path dbfs:{path}.")
+        if action == "read":
+            return self._read(request.query)
         body = request.json
         if action == "put":
             path = self._path(body.get("path"))
@@ -264,6 +266,20 @@ class Dbfs:
             del self.files[path]
             return Response()
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"No API found for '{request.method} {request.path}'")
+
+
+    def _read(self, query: dict[str, str]) -> Response:
+        """``GET /dbfs/read``: at most 1 MB from ``offset``, base64; past the end, nothing."""
+        path = self._path(query.get("path"))
+        if path not in self.files:
+            if any(p.startswith(path.rstrip("/") + "/") for p in self.files):
+                raise invalid(f"Cannot read a directory: dbfs:{path}")
+            raise not_found(f"No file or directory exists on path dbfs:{path}.")
+        offset, length = int(query.get("offset") or 0), int(query.get("length") or DBFS_BLOCK_BYTES)
+        if length > DBFS_BLOCK_BYTES:
+            raise ApiError(400, "MAX_READ_SIZE_EXCEEDED", "Cannot read more than 1 MB at a time.")
+        data = self.files[path][offset:offset + length]
+        return Response(body={"bytes_read": len(data), "data": base64.b64encode(data).decode()})
 
 
 class Volumes:

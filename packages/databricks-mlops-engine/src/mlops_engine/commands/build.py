@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 
 from mlops_engine.commands.progress import Write
 from mlops_engine.contract.library_store import LibraryStore
@@ -13,6 +15,9 @@ from mlops_engine.errors import UserError
 from mlops_engine.settings import Settings
 
 FORMATS = {"wheel": ".whl", "egg": ".egg"}
+METADATA_FOLDERS = ("EGG-INFO",)
+"""Beside a wheel's ``*.dist-info``: an egg's metadata, never the library's code."""
+COMPILED_SUFFIXES = (".so", ".pyd")
 
 
 def build_command(library_format: str, dist_dir: Path) -> list[str]:
@@ -38,7 +43,39 @@ def build_library(project_dir: Path, library_format: str) -> Path:
     artifacts = sorted(dist_dir.glob(f"*{FORMATS[library_format]}"))
     if len(artifacts) != 1:
         raise UserError(f"expected one {FORMATS[library_format]} in {dist_dir}, found {len(artifacts)}")
+    try:
+        refuse_empty(artifacts[0])
+    except UserError:
+        shutil.rmtree(dist_dir, ignore_errors=True)
+        raise
     return artifacts[0]
+
+
+def _has_code(source: bytes) -> bool:
+    """True when a module does more than hold a docstring: an empty ``__init__.py`` gives nothing to import."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return True  # not ours to judge here: the import will say what is wrong with it
+    docstring = bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+        and isinstance(body[0].value.value, str)
+    return len(body) > (1 if docstring else 0)
+
+
+def refuse_empty(artifact: Path) -> None:
+    """Refuse a built wheel or egg that holds no module with code (an empty ``src/<library>/`` after a bad merge):
+    it would deploy and fail only when a notebook imports from it. The artifact is read, not the folder, so any
+    layout and both formats are judged by what would be installed."""
+    with zipfile.ZipFile(artifact) as archive:
+        for entry in archive.infolist():
+            path = PurePosixPath(entry.filename)
+            if entry.is_dir() or path.parts[0].endswith(".dist-info") or path.parts[0] in METADATA_FOLDERS:
+                continue
+            if path.suffix in COMPILED_SUFFIXES or (path.suffix == ".py" and _has_code(archive.read(entry))):
+                return
+    raise UserError(f"{artifact.name} holds no Python code (no module besides empty __init__.py files): is "
+                    "src/ empty after a merge? restore the library's modules, then build again; nothing was kept "
+                    "in dist/")
 
 
 def build(settings: Settings, write: Write) -> Path:

@@ -51,7 +51,8 @@ class DeploymentLog:
     def __init__(self, uri: str, workspace_root: str) -> None:
         from mlflow.tracking import MlflowClient
 
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        for logger in ("mlflow", "alembic"):  # alembic: a SQLite store's schema check on every open, at INFO
+            logging.getLogger(logger).setLevel(logging.WARNING)
         uri = os.environ.get("MLFLOW_TRACKING_URI") or uri
         self.artifact_root = None
         if uri.startswith(SQLITE):

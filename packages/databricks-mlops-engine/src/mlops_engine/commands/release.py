@@ -23,11 +23,12 @@ from mlops_engine.commands.environments import (
     load_environment,
 )
 from mlops_engine.commands.progress import Write
+from mlops_engine.commands.release_guard import restored_on_failure
 from mlops_engine.commands.send import send_master
 from mlops_engine.contract.target import Target
 from mlops_engine.errors import UserError
 from mlops_engine.git import checked_out, is_ancestor, origin_url, resolve_commit, uncommitted
-from mlops_engine.layout import check_branch, libraries_folder
+from mlops_engine.layout import check_branch, libraries_folder, master_folder
 from mlops_engine.open_target import open_target
 from mlops_engine.production_guard import check_release_commit
 from mlops_engine.settings import Settings
@@ -140,8 +141,11 @@ def deploy_environment(settings: Settings, request: DeployRequest, write: Write)
             log.log(run_id, {"library_version": library_version(artifact), "library_artifact": artifact.name})
             folder = libraries_folder(environment.workspace_root, environment.release_branch,
                                       environment.release_branch)
-            upload_library(target.libraries, artifact, folder, write)
-            log.log(run_id, {"notebook_folder": deliver_notebooks(target, source, environment, request.via, write)})
+            notebooks = master_folder(environment.workspace_root) if request.via == "files" else None
+            with restored_on_failure(target, notebooks, folder, artifact.name, environment.name, write):
+                upload_library(target.libraries, artifact, folder, write)
+                delivered = deliver_notebooks(target, source, environment, request.via, write)
+            log.log(run_id, {"notebook_folder": delivered})
     except BaseException as error:  # noqa: BLE001 - recorded as failed, then raised as it came
         log.finish(run_id, str(error) or type(error).__name__)
         raise

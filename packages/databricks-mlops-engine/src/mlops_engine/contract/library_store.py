@@ -17,6 +17,12 @@ class LibraryStore(Protocol):
     def location(self, libraries_folder: str, file_name: str) -> str:
         """The path a library in ``libraries_folder`` has, without connecting."""
 
+    def read(self, libraries_folder: str, file_name: str) -> bytes | None:
+        """The library stored there, or None when there is none: what a failed release puts back."""
+
+    def delete(self, libraries_folder: str, file_name: str) -> None:
+        """Remove the library stored there; no error if there is none."""
+
 
 class WorkspaceLibraryStore:
     """Libraries kept as workspace files beside the notebooks."""
@@ -32,3 +38,10 @@ class WorkspaceLibraryStore:
 
     def location(self, libraries_folder: str, file_name: str) -> str:
         return join(libraries_folder, file_name)
+
+    def read(self, libraries_folder: str, file_name: str) -> bytes | None:
+        path = self.location(libraries_folder, file_name)
+        return self.workspace.read(path) if self.workspace.exists(path) else None
+
+    def delete(self, libraries_folder: str, file_name: str) -> None:
+        self.workspace.delete(self.location(libraries_folder, file_name))

@@ -49,6 +49,9 @@ class Workspace(Protocol):
     def exists(self, path: str) -> bool:
         """True when something is at ``path``."""
 
+    def read(self, path: str) -> bytes:
+        """The content of the notebook (in source format) or file at ``path``, as written."""
+
     def url(self, path: str) -> str:
         """Where a person can look at ``path``."""
 

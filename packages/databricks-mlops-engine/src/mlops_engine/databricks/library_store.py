@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import io
+import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,8 +11,10 @@ from posixpath import join
 from typing import Any
 
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound
 
 from mlops_engine.databricks.errors import explained
+from mlops_engine.databricks.volume_upload import upload_to_volume
 from mlops_engine.databricks.workspace import DatabricksWorkspace
 from mlops_engine.errors import UserError
 
@@ -71,7 +73,8 @@ class DatabricksLibraryStore:
 
     A volume upload is ``files.upload`` of a seekable stream: the SDK sends a file below
     ``Config.files_ext_multipart_upload_min_stream_size`` (50 MiB) as one PUT and a bigger one as the
-    Files API's multipart upload (initiate, parts to presigned URLs, complete), as that API requires.
+    Files API's multipart upload (initiate, parts to presigned URLs, complete), as that API requires;
+    ``volume_upload`` makes its failures and interruptions one line, the session aborted.
     """
 
     def __init__(self, client: WorkspaceClient, place: LibraryPlace) -> None:
@@ -88,7 +91,7 @@ class DatabricksLibraryStore:
                 workspace.mkdirs(libraries_folder)
                 workspace.put_file(location.removeprefix("/Workspace"), content)
             elif self.place.kind == "volume":
-                self.client.files.upload(location, io.BytesIO(content), overwrite=True)
+                upload_to_volume(self.client, location, content, self.host)
             else:
                 self._dbfs_upload(location.removeprefix("dbfs:"), content)
         return location
@@ -96,6 +99,37 @@ class DatabricksLibraryStore:
     def location(self, libraries_folder: str, file_name: str) -> str:
         """The location a library in ``libraries_folder`` has, without connecting."""
         return self.place.location(libraries_folder, file_name)
+
+    def read(self, libraries_folder: str, file_name: str) -> bytes | None:
+        """The library at its location, or None when there is none (asked first: a read that is refused must
+        never pass for an absent library, which a failed release would then delete)."""
+        location = self.place.location(libraries_folder, file_name)
+        with explained(f"read library {location}", self.host):
+            if self.place.kind == "workspace":
+                workspace, path = DatabricksWorkspace(self.client), location.removeprefix("/Workspace")
+                return workspace.read(path) if workspace.exists(path) else None
+            try:
+                if self.place.kind == "volume":
+                    self.client.files.get_metadata(location)
+                else:
+                    self.client.dbfs.get_status(location.removeprefix("dbfs:"))
+            except NotFound:
+                return None
+            if self.place.kind == "volume":
+                return self.client.files.download(location).contents.read()
+            with self.client.dbfs.download(location.removeprefix("dbfs:")) as stream:
+                return stream.read()
+
+    def delete(self, libraries_folder: str, file_name: str) -> None:
+        """Remove the library at its location; no error if there is none."""
+        location = self.place.location(libraries_folder, file_name)
+        with explained(f"delete library {location}", self.host), contextlib.suppress(NotFound):
+            if self.place.kind == "workspace":
+                DatabricksWorkspace(self.client).delete(location.removeprefix("/Workspace"))
+            elif self.place.kind == "volume":
+                self.client.files.delete(location)
+            else:
+                self.client.dbfs.delete(location.removeprefix("dbfs:"))
 
     def _dbfs_upload(self, path: str, content: bytes) -> None:
         dbfs = self.client.dbfs
