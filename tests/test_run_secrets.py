@@ -29,7 +29,7 @@ SCOPE_SECRET = "scope-s3cr3t-4711"
 TOKEN = "dapi-shell-token-0815"
 SHELL = {"DATABRICKS_TOKEN": TOKEN, "ARM_CLIENT_SECRET": "arm-client-s3cr3t",
          "DATABRICKS_SECRET_TEAM__API": SCOPE_SECRET}
-CREDENTIALS = "[n for n in os.environ if n.startswith(('DATABRICKS', 'ARM_', 'AZURE_', 'AWS_'))]"
+CREDENTIALS = "[n for n in os.environ if n.startswith(('DATABRICKS', 'ARM_', 'AZURE_'))]"
 LEAKY = HEADER + SEP.join([
     f"import os\nfrom pyspark.sql.functions import udf\nvalue = dbutils.secrets.get('team', 'api')\n"
     f"print('notebook sees', {CREDENTIALS})",

@@ -21,23 +21,27 @@ ALLOWED_NAMES = frozenset({
     "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "MPLCONFIGDIR", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
 })
-ALLOWED_PREFIXES = ("LC_", "XDG_", "PYTHON", "PYSPARK_", "SPARK_", "PIP_", "UV_", "JAVA_TOOL_", "MLFLOW_", "LOCAL_",
-                    "MLOPS_")
+ALLOWED_PREFIXES = ("LC_", "XDG_", "PYTHON", "PYENV_", "CONDA_", "PYSPARK_", "SPARK_", "PIP_", "UV_", "JAVA_TOOL_",
+                    "MLFLOW_", "LOCAL_", "MLOPS_")
 """Names a run may need: locale, caches, Python, Spark, pip's and uv's settings (index, trusted hosts), the
 engine's own (``LOCAL_SPARK_IDLE_SECONDS``, ``LOCAL_FS_NAMESPACE``, ``MLOPS_MAVEN_REPOSITORY``...)."""
-CREDENTIAL_NAME = re.compile(r"^(DATABRICKS|ARM|AZURE|AWS|GOOGLE|GCP|GITHUB|SYSTEM)_|TOKEN|SECRET|PASSWORD|PASSWD"
-                             r"|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CONNECTION_?STRING", re.IGNORECASE)
-"""Names never passed on, even under an allowed prefix (``MLFLOW_TRACKING_TOKEN``, ``PIP_PASSWORD``...)."""
+CERTIFICATES = re.compile(r"CA_?BUNDLE|CA_?CERTS?|CAINFO|CERT_(FILE|DIR)|SSL_ROOTS", re.IGNORECASE)
+"""Where the machine's certificate authorities are, for any tool (``AWS_CA_BUNDLE``, ``GIT_SSL_CAINFO``...): a
+network behind a TLS-inspecting proxy needs them, and a path is no secret."""
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY"
                          r"|CONNECTION_?STRING", re.IGNORECASE)
+"""Names never passed on, even under an allowed prefix (``MLFLOW_TRACKING_TOKEN``, ``PIP_PASSWORD``...)."""
+CLOUD_NAME = re.compile(r"^(DATABRICKS|ARM|AZURE|AWS|GOOGLE|GCP|GITHUB|SYSTEM)_", re.IGNORECASE)
+"""A workspace's or a cloud's settings and logins: the databricks target's, not a run's."""
 SHORTEST_SECRET = 8
 """A shorter value (``DEBUG_TOKEN=1``) cannot be told from ordinary text: blanking it would garble every log."""
 
 
 def allowed_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables of ``environ`` a run's processes (or the warm driver) get."""
-    return {name: value for name, value in environ.items()
-            if (name in ALLOWED_NAMES or name.startswith(ALLOWED_PREFIXES)) and not CREDENTIAL_NAME.search(name)}
+    return {name: value for name, value in environ.items() if not SECRET_NAME.search(name) and (
+        CERTIFICATES.search(name) or (name in ALLOWED_NAMES or name.startswith(ALLOWED_PREFIXES))
+        and not CLOUD_NAME.match(name))}
 
 
 def secret_values(environ: Mapping[str, str]) -> list[str]:
