@@ -77,7 +77,7 @@ def send(secrets: HandOff, pipe: int) -> None:
 def receive(pipe: int) -> HandOff:
     """Read the run's secrets from the read end of its hand-off pipe (inherited from the runner) and close it."""
     with os.fdopen(pipe, "rb") as stream:
-        data = json.loads(stream.read())
+        data = json.loads(stream.read())  # ValueError when nothing came
     if data.get("format") != HANDOFF_FORMAT:
         raise ValueError(f"the run's secrets came in an unknown format {data.get('format')!r}")
     return HandOff(data["scopes"], data["variables"], tuple(data["redact_only"]))

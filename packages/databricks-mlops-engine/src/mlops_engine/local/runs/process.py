@@ -108,7 +108,12 @@ class LocalRun:
         env = self.record.environment
         self.workspace = LocalWorkspace(Path(env["workspace_dir"]))
         self.redact = Redactor()
-        secrets = receive(env["secrets_fd"])
+        try:
+            secrets = receive(env["secrets_fd"])
+        except ValueError:  # the pipe closed empty: the invoke that started the run died first
+            self._finish(None, "the run's secrets never arrived: the invoke that started it ended first (killed?)",
+                         life_cycle_state="INTERNAL_ERROR")
+            raise SystemExit(1) from None
         for value in secrets.values():
             self.redact.add(value)
         self.site_packages = run_dir.resolve() / "site-packages"
