@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mlops_engine"
 ROOT = PACKAGE.name
 MAX_LINES = 300
-LOCAL_LAYERS = (("runs",), ("notebook", "spark"), ("sql",), ("filesystem",))
+LOCAL_LAYERS = (("runs",), ("notebook", "spark"), ("sql",), ("filesystem", "secrecy"))
 """Top to bottom: a sub-package may import those below it (and its own layer's neighbours never)."""
 
 

@@ -1,11 +1,13 @@
 """``dbutils.secrets`` locally: values from environment variables or a git-ignored JSON file, always redacted.
 
-A run's process gets neither the variables nor the file's path: the runner hands it one file of its own
-(mode 0600, in the run's folder) holding both, and knows every value in it so it can redact the run's output.
+A run's process gets neither the variables nor the file's path: the runner hands it both through a pipe (``send``,
+``receive``: nothing rests on disk, whatever becomes of the runner), with the shell's other secret-looking values
+to redact, and knows every value so it can redact the run's output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,6 +18,7 @@ from typing import Any
 
 from mlops_engine.errors import UserError
 from mlops_engine.local.notebook.redaction import Redactor
+from mlops_engine.local.secrecy.environment import secret_values
 
 SECRET_PREFIX = "DATABRICKS_SECRET_"
 HANDOFF_FORMAT = "mlops-run-secrets/1"
@@ -41,15 +44,43 @@ def _read_scopes(secrets_file: Path) -> dict[str, dict[str, str]]:
     return {str(scope): {str(k): str(v) for k, v in keys.items()} for scope, keys in scopes.items()}
 
 
-def hand_off(secrets_file: Path, environ: Mapping[str, str], destination: Path) -> list[str]:
-    """Write every local secret for one run into ``destination`` (0600); return the values, to redact."""
-    scopes = _read_scopes(secrets_file)
+@dataclass(frozen=True)
+class HandOff:
+    """One run's secrets as its runner hands them over."""
+
+    scopes: Mapping[str, Mapping[str, str]]
+    variables: Mapping[str, str]
+    """``DATABRICKS_SECRET_<SCOPE>__<KEY>`` of the developer's shell."""
+    redact_only: tuple[str, ...] = ()
+    """The shell's other secret-looking values (``DATABRICKS_TOKEN``...): never given to the run, blanked if seen."""
+
+    def values(self) -> list[str]:
+        """Every value to redact from what the run (or the warm driver it attaches to) writes."""
+        scoped = (value for keys in self.scopes.values() for value in keys.values())
+        return list(dict.fromkeys([*self.variables.values(), *scoped, *self.redact_only]))
+
+
+def hand_off(secrets_file: Path, environ: Mapping[str, str]) -> HandOff:
+    """Every local secret for one run: the secrets file's scopes, the shell's secret variables and other values."""
     variables = {name: value for name, value in environ.items() if name.startswith(SECRET_PREFIX)}
-    content = json.dumps({"format": HANDOFF_FORMAT, "scopes": scopes, "variables": variables}).encode()
-    handle = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "wb") as stream:
+    return HandOff(_read_scopes(secrets_file), variables, tuple(secret_values(environ)))
+
+
+def send(secrets: HandOff, pipe: int) -> None:
+    """Write ``secrets`` into the write end of the run's hand-off pipe and close it (a run that died early: dropped)."""
+    content = json.dumps({"format": HANDOFF_FORMAT, "scopes": secrets.scopes, "variables": secrets.variables,
+                          "redact_only": secrets.redact_only}).encode()
+    with contextlib.suppress(BrokenPipeError), os.fdopen(pipe, "wb") as stream:
         stream.write(content)
-    return [*variables.values(), *(value for keys in scopes.values() for value in keys.values())]
+
+
+def receive(pipe: int) -> HandOff:
+    """Read the run's secrets from the read end of its hand-off pipe (inherited from the runner) and close it."""
+    with os.fdopen(pipe, "rb") as stream:
+        data = json.loads(stream.read())  # ValueError when nothing came
+    if data.get("format") != HANDOFF_FORMAT:
+        raise ValueError(f"the run's secrets came in an unknown format {data.get('format')!r}")
+    return HandOff(data["scopes"], data["variables"], tuple(data["redact_only"]))
 
 
 @dataclass(frozen=True)
@@ -67,18 +98,18 @@ class SecretScope:
 
 
 class Secrets:
-    """``dbutils.secrets`` from environment variables or a git-ignored JSON file of scopes (or a run's hand-off)."""
+    """``dbutils.secrets`` from a run's hand-off, or (in tests) environment variables and a JSON file of scopes."""
 
-    def __init__(self, secrets_file: Path | None, redact: Redactor) -> None:
-        self._file = secrets_file
+    def __init__(self, source: Path | HandOff | None, redact: Redactor) -> None:
+        self._source = source
         self._redact = redact
 
     def _load(self) -> tuple[Mapping[str, Mapping[str, str]], Mapping[str, str]]:
-        if self._file is None or not self._file.is_file():
+        if isinstance(self._source, HandOff):
+            return self._source.scopes, self._source.variables
+        if self._source is None or not self._source.is_file():
             return {}, os.environ
-        data: Any = json.loads(self._file.read_text())
-        if isinstance(data, dict) and data.get("format") == HANDOFF_FORMAT:
-            return data["scopes"], data["variables"]
+        data: Any = json.loads(self._source.read_text())
         return data, os.environ
 
     def get(self, scope: str, key: str) -> str:

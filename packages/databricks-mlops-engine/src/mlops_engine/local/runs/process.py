@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import select
 import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,17 @@ from mlops_engine.local.notebook.pip_layers import forget_installed_modules
 from mlops_engine.local.notebook.pip_runtime import export_to_spark
 from mlops_engine.local.notebook.redaction import RedactingStream, Redactor
 from mlops_engine.local.notebook.runtime_globals import databricks_globals, display
-from mlops_engine.local.notebook.secrets import Secrets
+from mlops_engine.local.notebook.secrets import Secrets, receive
 from mlops_engine.local.runs.record import RunRecord
+from mlops_engine.local.spark.driver_log import register_secrets
 from mlops_engine.local.spark.notebook_builder import route_builder, starting_session
 from mlops_engine.local.spark.session import WAREHOUSE_DIR
+from mlops_engine.local.spark.warm_spark import DRIVER_DIR
 from mlops_engine.local.spark.workspace_session import LazySpark
 
 MLFLOW_UI = "http://127.0.0.1:5000"
+ORPHANED = ("stopped: the invoke that started this run ended without stopping it (killed?), and nothing read its "
+            "log any more")
 PACKAGE_MARKER = "set_environment"
 """Every folder a package is sent to holds this notebook: the nearest one above a notebook is its repository root."""
 
@@ -67,11 +73,15 @@ class ContextSpark(LazySpark):
     """The run's Spark session with the ``spark.databricks.*`` conf of the notebook's context set on start."""
 
     conf_values: Mapping[str, str] = {}
+    secret_values: Sequence[str] = ()
+    """The run's secrets: a warm driver it attaches to blanks them out of its log."""
 
     def _start(self) -> Any:
         started = self._session is None
         with starting_session():
             session = super()._start()
+        if started and self._attached:
+            register_secrets(self._workspace_root / DRIVER_DIR, self.secret_values)  # before the run's first job
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)
@@ -98,13 +108,23 @@ class LocalRun:
         env = self.record.environment
         self.workspace = LocalWorkspace(Path(env["workspace_dir"]))
         self.redact = Redactor()
+        try:
+            secrets = receive(env["secrets_fd"])
+        except ValueError:  # the pipe closed empty: the invoke that started the run died first
+            self._finish(None, "the run's secrets never arrived: the invoke that started it ended first (killed?)",
+                         life_cycle_state="INTERNAL_ERROR")
+            raise SystemExit(1) from None
+        for value in secrets.values():
+            self.redact.add(value)
         self.site_packages = run_dir.resolve() / "site-packages"
         self.spark = ContextSpark(env["spark_master"], self.workspace.root / WAREHOUSE_DIR)
         self.spark.conf_values = self.context(self.record.notebook_path).spark_conf()
-        self.secrets = Secrets(Path(env["secrets_file"]), self.redact)
+        self.spark.secret_values = secrets.values()
+        self.secrets = Secrets(secrets, self.redact)
         self.fs = LocalFs(Path(env["dbfs_root"]))
         self.executor = NotebookExecutor(self._read, self._on_cell)
         self.started = time.monotonic()
+        self.orphaned = False
 
     def _read(self, path: str) -> str:
         return self.workspace.read(path).decode()
@@ -215,7 +235,7 @@ class LocalRun:
             print(self.record.error_trace, file=sys.stderr, flush=True)
             self._finish("FAILED")
         except KeyboardInterrupt:
-            self._finish("CANCELED", "cancelled")
+            self._finish("CANCELED", ORPHANED if self.orphaned else "cancelled")
         except Exception as error:  # noqa: BLE001 - anything outside a cell is the runner's own failure
             self.record.error = self.redact(f"{type(error).__name__}: {error}")
             self.record.error_trace = self.redact(traceback.format_exc())
@@ -235,10 +255,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def stop_when_unread(run: LocalRun) -> None:
+    """End the run, recorded as stopped, when its log's reader (the ``invoke`` that started it) is gone: killed, it
+    can neither follow nor stop the run, whose output would go nowhere."""
+
+    def watch() -> None:
+        log = select.poll()
+        log.register(sys.__stdout__.fileno(), 0)  # a pipe's writer is told POLLERR once no reader is left
+        if any(events & select.POLLERR for _, events in log.poll()):  # waits for as long as the run lives
+            run.orphaned = True
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="log-reader-watch", daemon=True).start()
+
+
 def main(run_dir: str) -> None:
     """Entry point of ``python -m mlops_engine.local.runs.process <run_dir>``."""
     signal.signal(signal.SIGTERM, _interrupt)
     run = LocalRun(Path(run_dir))
+    stop_when_unread(run)
     sys.stdout = RedactingStream(sys.stdout, run.redact)
     sys.stderr = RedactingStream(sys.stderr, run.redact)
     run.execute()

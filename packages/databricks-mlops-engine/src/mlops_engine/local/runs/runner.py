@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,16 +18,14 @@ from mlops_engine.contract.runs import RunOutput, RunRequest, RunStatus, Submitt
 from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
-from mlops_engine.local.notebook.redaction import StreamRedactor, pump
-from mlops_engine.local.notebook.secrets import hand_off
+from mlops_engine.local.notebook.secrets import hand_off, send
 from mlops_engine.local.runs import tracking_server
 from mlops_engine.local.runs.record import LOG_FILE, RunRecord
+from mlops_engine.local.secrecy.environment import allowed_environment
+from mlops_engine.local.secrecy.stream_redaction import StreamRedactor, pump
 from mlops_engine.local.spark.delta_jars import delta_jars
 from mlops_engine.local.spark.warm_spark import WARM_ENV, idle_seconds
 from mlops_engine.local.spark.workspace_session import RUNTIME_CONF_ENV
-
-RUN_SECRETS = "secrets.json"
-CREDENTIAL = re.compile(r"^DATABRICKS_|^SYSTEM_ACCESSTOKEN$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -91,38 +88,47 @@ class LocalRunner:
         run_dir = self.run_dir(run_id)
         mounts = filesystem_launch(self.workspace.root)  # a real /dbfs on the machine stops here, before a run exists
         run_dir.mkdir()
-        secrets = hand_off(self.environment.secrets_file, os.environ, run_dir / RUN_SECRETS)
-        record = RunRecord(
-            run_id=run_id,
-            run_name=request.run_name,
-            notebook_path=request.notebook_path,
-            parameters=dict(request.parameters),
-            libraries=libraries,
-            timeout_seconds=request.timeout_seconds,
-            idempotency_token=request.idempotency_token,
-            environment={
-                "workspace_dir": str(self.workspace.root),
-                "dbfs_root": str(self.workspace.root / "dbfs"),
-                "tracking_uri": tracking_uri,
-                "spark_master": self.environment.spark_master,
-                "secrets_file": str(run_dir / RUN_SECRETS),
-            },
-        )
-        record.save(run_dir)
-        self.environment.mlflow_dir.mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen(
-            mounts.wrap([sys.executable, "-m", "mlops_engine.local.runs.process", str(run_dir)]),
-            cwd=self.environment.mlflow_dir,
-            env={**run_environment(os.environ), "PYTHONPATH": str(self.environment.project_dir),
-                 WARM_ENV: "1" if self.environment.warm_spark else "0", **mounts.environment,
-                 RUNTIME_CONF_ENV: json.dumps(dict(self.environment.spark_conf))},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        secrets = hand_off(self.environment.secrets_file, os.environ)
+        secrets_pipe, secrets_writer = os.pipe()  # the run reads its secrets from it: they never rest on disk
+        try:
+            record = RunRecord(
+                run_id=run_id,
+                run_name=request.run_name,
+                notebook_path=request.notebook_path,
+                parameters=dict(request.parameters),
+                libraries=libraries,
+                timeout_seconds=request.timeout_seconds,
+                idempotency_token=request.idempotency_token,
+                environment={
+                    "workspace_dir": str(self.workspace.root),
+                    "dbfs_root": str(self.workspace.root / "dbfs"),
+                    "tracking_uri": tracking_uri,
+                    "spark_master": self.environment.spark_master,
+                    "secrets_fd": secrets_pipe,
+                },
+            )
+            record.save(run_dir)
+            self.environment.mlflow_dir.mkdir(parents=True, exist_ok=True)
+            process = subprocess.Popen(
+                mounts.wrap([sys.executable, "-m", "mlops_engine.local.runs.process", str(run_dir)]),
+                cwd=self.environment.mlflow_dir,
+                env={**run_environment(os.environ), "PYTHONPATH": str(self.environment.project_dir),
+                     WARM_ENV: "1" if self.environment.warm_spark else "0", **mounts.environment,
+                     RUNTIME_CONF_ENV: json.dumps(dict(self.environment.spark_conf))},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=(secrets_pipe,),
+            )
+        except BaseException:
+            os.close(secrets_writer)
+            raise
+        finally:
+            os.close(secrets_pipe)
+        send(secrets, secrets_writer)
         self._processes[run_id] = process
-        self._pumps[run_id] = _start_pump(process, run_dir / LOG_FILE, secrets)
+        self._pumps[run_id] = _start_pump(process, run_dir / LOG_FILE, secrets.values())
         return SubmittedRun(run_id, (run_dir / LOG_FILE).as_uri())
 
     def _alive(self, run_id: int, record: RunRecord) -> bool:
@@ -185,8 +191,9 @@ class LocalRunner:
 
 
 def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables a run gets: the machine's, without credentials (secrets come through the hand-off file)."""
-    return {name: value for name, value in environ.items() if not CREDENTIAL.search(name)}
+    """The variables a run gets: the allowed ones of the machine's, no credentials (secrets come through the hand-off
+    pipe)."""
+    return allowed_environment(environ)
 
 
 def _start_pump(process: subprocess.Popen[bytes], log_file: Path, secrets: list[str]) -> threading.Thread:
@@ -194,11 +201,8 @@ def _start_pump(process: subprocess.Popen[bytes], log_file: Path, secrets: list[
     assert process.stdout is not None
 
     def copy() -> None:
-        try:
-            with process.stdout as source, log_file.open("wb") as sink:  # type: ignore[union-attr]
-                pump(source, sink, StreamRedactor(secrets))
-        finally:
-            (log_file.parent / RUN_SECRETS).unlink(missing_ok=True)
+        with process.stdout as source, log_file.open("wb") as sink:  # type: ignore[union-attr]
+            pump(source, sink, StreamRedactor(secrets))
 
     thread = threading.Thread(target=copy, name=f"run-log-{log_file.parent.name}", daemon=True)
     thread.start()

@@ -26,6 +26,8 @@ from typing import Any
 
 from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
+from mlops_engine.local.spark.driver_environment import driver_environment
+from mlops_engine.local.spark.driver_log import redirect_output
 
 DRIVER_DIR = ".spark-driver"
 IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
@@ -108,8 +110,7 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
             mounts.wrap([sys.executable, "-m", "mlops_engine.local.spark.warm_spark", "serve", str(workspace_root),
                          master, str(warehouse)]),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**{key: value for key, value in os.environ.items() if not key.startswith("PYSPARK_GATEWAY")},
-                 **mounts.environment},
+            env={**driver_environment(os.environ), **mounts.environment},
         )
     return True
 
@@ -204,6 +205,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     except BlockingIOError:
         print("warm spark driver: another driver serves this workspace", flush=True)
         return
+    redirect_output(lock_file.parent)
     from mlops_engine.local.spark.session import metastore_path, start_session
 
     idle = idle_seconds()
