@@ -6,7 +6,8 @@ the checkout being rendered; that gives what no hook script can get from the con
 - ``check_answers``: refuses a bad answer while the questions are rendered, before cookiecutter makes
   any folder, with one line on stderr (``AnswerRefused`` is a ``click.ClickException``, which the
   ``cookiecutter`` and ``cruft`` command lines show without a traceback).
-- ``runtime``: the chosen Databricks runtime's data (spark_version, Python, pins) for the files that follow it.
+- ``runtime``: the chosen Databricks runtime's data (spark_version or serverless, Python, pins) for the files that
+  follow it.
 - ``hooks_dir``: where the hook scripts' helper modules are. Only the ``cookiecutter`` command line
   sets ``_repo_dir`` (and relative to its working directory); cruft renders from a temporary clone.
 
@@ -65,6 +66,7 @@ def runtime(key: str) -> dict[str, Any]:
     table = json.loads(RUNTIMES.read_text())["runtimes"]
     data = dict(table[key])
     data["python_minor"] = ".".join(data["python"].split(".")[:2])
+    data.setdefault("connect_client", {})  # Spark Connect's client libraries: serverless runtimes only
     data["constraints"] = (CONSTRAINTS_DIR / f"{key}.txt").read_text().rstrip("\n")
     return data
 

@@ -81,7 +81,7 @@ def test_unknown_choice_is_refused_by_cookiecutter_before_anything_is_written(tm
     result = run_cookiecutter(tmp_path, {"databricks_runtime": "15.4-lts-ml"})
     assert result.returncode != 0
     assert ("15.4-lts-ml provided for choice variable databricks_runtime, but the choices are "
-            "['18-lts-ml', '17.3-lts-ml']") in result.stderr
+            "['18-lts-ml', '17.3-lts-ml', 'serverless-5']") in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

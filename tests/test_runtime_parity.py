@@ -30,8 +30,10 @@ def pins(file: Path) -> dict[str, str]:
 
 
 def local_pins(runtime: dict) -> dict[str, str]:
-    """What the local environment must pin for ``runtime``: its libraries, Delta and the preinstalled set."""
-    wanted = {**runtime["pins"], "delta-spark": runtime["delta_spark"], **runtime["preinstalled"]}
+    """What the local environment must pin for ``runtime``: its libraries, Delta, Spark Connect's client (serverless)
+    and the preinstalled set."""
+    wanted = {**runtime["pins"], "delta-spark": runtime["delta_spark"], **runtime.get("connect_client", {}),
+              **runtime["preinstalled"]}
     return {canonicalize_name(name): version for name, version in wanted.items()}
 
 
@@ -48,7 +50,10 @@ def test_a_baked_project_runs_and_pins_its_runtime(baked: Callable[[Bake], Path]
     project = baked(bake)
     settings = yaml.safe_load((project / "invoke.yaml").read_text())["mlops"]
     assert settings["runtime"] == key
-    assert settings["databricks"]["compute"]["new_cluster"]["spark_version"] == runtime["spark_version"]
+    if runtime["serverless"]:  # jobs on serverless, local runs on Spark Connect
+        assert settings["databricks"]["compute"] == {"serverless": True}
+    else:
+        assert settings["databricks"]["compute"]["new_cluster"]["spark_version"] == runtime["spark_version"]
     declared = {**pins(project / "requirements.txt"), **pins(project / "requirements-dev.txt")}
     wanted = local_pins(runtime)
     assert {name: declared.get(name) for name in wanted} == wanted

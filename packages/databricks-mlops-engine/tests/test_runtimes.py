@@ -13,13 +13,22 @@ from mlops_engine.errors import UserError
 from mlops_engine.runtimes import check_local_environment, load_runtime, mismatches, runtime_keys
 
 
-def test_the_runtimes_a_project_can_choose_are_the_supported_lts_ml_ones() -> None:
-    assert runtime_keys() == ["18-lts-ml", "17.3-lts-ml"]
-    assert "15.4-lts-ml" in runtime_keys(supported_only=False)
+def test_the_runtimes_a_project_can_choose_are_the_supported_lts_ml_ones_and_serverless_5() -> None:
+    assert runtime_keys() == ["18-lts-ml", "17.3-lts-ml", "serverless-5"]
+    assert {"15.4-lts-ml", "serverless-4"} <= set(runtime_keys(supported_only=False))
+
+
+def test_serverless_5_is_spark_4_1_with_spark_connect_s_client_locally() -> None:
+    runtime = load_runtime("serverless-5")
+    assert runtime.serverless and runtime.spark_version is None
+    pins = runtime.local_pins()
+    assert pins["pyspark"] == "4.1.0" and pins["mlflow"] == "3.8.1" and pins["pyarrow"] == "21.0.0"
+    assert {"grpcio", "grpcio-status", "googleapis-common-protos", "zstandard"} <= set(pins)
+    assert "databricks-connect" not in pins  # it replaces pyspark and needs a workspace
 
 
 def test_an_unknown_or_unsupported_runtime_is_refused_with_the_choices() -> None:
-    for key in ("14.3-lts-ml", "15.4-lts-ml"):
+    for key in ("14.3-lts-ml", "15.4-lts-ml", "serverless-4"):
         with pytest.raises(UserError, match=r"'.*' is not a runtime this engine runs; choose one of: 18-lts-ml, 17.3"):
             load_runtime(key)
 

@@ -13,7 +13,7 @@ import importlib.metadata
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
@@ -35,6 +35,9 @@ class Runtime:
     preinstalled: Mapping[str, str]
     delta_spark: str | None
     engine_supported: bool
+    serverless: bool = False
+    connect_client: Mapping[str, str] = field(default_factory=dict)
+    """The Spark Connect client libraries a serverless runtime's local environment adds to pyspark."""
 
     @property
     def python_minor(self) -> str:
@@ -44,7 +47,7 @@ class Runtime:
     def local_pins(self) -> dict[str, str]:
         """The versions the local environment must have: the runtime's libraries, Delta and the preinstalled set."""
         delta = {"delta-spark": self.delta_spark} if self.delta_spark else {}
-        return {**self.pins, **delta, **self.preinstalled}
+        return {**self.pins, **delta, **self.connect_client, **self.preinstalled}
 
 
 @functools.cache
@@ -66,7 +69,18 @@ def load_runtime(key: str) -> Runtime:
     return Runtime(key=key, name=data["name"], spark_version=data["spark_version"], python=data["python"],
                    spark_conf=dict(data["spark_conf"]), pins=dict(data["pins"]),
                    preinstalled=dict(data["preinstalled"]), delta_spark=data.get("delta_spark"),
-                   engine_supported=bool(data["engine_supported"]))
+                   engine_supported=bool(data["engine_supported"]), serverless=bool(data["serverless"]),
+                   connect_client=dict(data.get("connect_client") or {}))
+
+
+def serverless_settable_conf() -> frozenset[str]:
+    """The Spark properties a serverless notebook or job may set (Databricks' documented list, in the table)."""
+    return frozenset(_table()["serverless_spark_conf"]["settable"])
+
+
+def serverless_conf_error(key: str) -> str:
+    """The message serverless compute gives for setting any other property."""
+    return _table()["serverless_spark_conf"]["error"].format(config=key)
 
 
 def mismatches(runtime: Runtime) -> list[str]:

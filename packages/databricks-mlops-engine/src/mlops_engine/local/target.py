@@ -8,6 +8,7 @@ from mlops_engine.local.filesystem.workspace import LocalWorkspace
 from mlops_engine.local.runs.preflight import check_java
 from mlops_engine.local.runs.runner import LocalRunEnvironment, LocalRunner
 from mlops_engine.local.runs.warm_services import WarmServices
+from mlops_engine.local.spark.connect_compute import WarmConnectServer, check_connect_client
 from mlops_engine.local.spark.warm_compute import WarmSparkDriver
 from mlops_engine.runtimes import check_local_environment, load_runtime
 from mlops_engine.settings import Settings
@@ -19,10 +20,16 @@ POLL_SECONDS = 1.0
 
 
 def open_local_target(settings: Settings) -> Target:
-    """Check that this environment is the project's runtime's and Java, then the local workspace and runner."""
+    """Check that this environment is the project's runtime's and Java, then the local workspace and runner.
+
+    Where the project's compute is serverless, runs reach Spark through a warm Spark Connect server, as serverless
+    notebooks do; else through the warm classic driver."""
     runtime = load_runtime(settings.runtime)
     check_local_environment(runtime)
     check_java()
+    serverless = bool((settings.databricks.get("compute") or {}).get("serverless"))
+    if serverless:
+        check_connect_client()
     workspace = LocalWorkspace(settings.local.workspace_dir)
     environment = LocalRunEnvironment(
         project_dir=settings.project_dir,
@@ -32,6 +39,7 @@ def open_local_target(settings: Settings) -> Target:
         secrets_file=settings.project_dir / SECRETS_FILE,
         warm_spark=settings.local.warm_spark,
         spark_conf=dict(runtime.spark_conf),
+        spark_connect=serverless,
     )
     return Target(
         name="local",
@@ -45,6 +53,7 @@ def open_local_target(settings: Settings) -> Target:
         run_timeout_seconds=int(settings.local.run_timeout_minutes * 60),
         poll_seconds=POLL_SECONDS,
         warm_compute=WarmServices(
+            WarmConnectServer(workspace.root, settings.local.spark_master) if serverless else
             WarmSparkDriver(workspace.root, settings.local.spark_master, settings.local.warm_spark),
             settings.local.mlflow_dir),
     )

@@ -85,7 +85,8 @@ class ContextSpark(LazySpark):
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)
-            export_to_spark(session.sparkContext)  # what %pip installed before Spark was up reaches its workers
+            if not self._connect:  # Spark Connect has no SparkContext: its server's workers see the project's env
+                export_to_spark(session.sparkContext)  # what %pip installed before Spark was up reaches its workers
         return session
 
 

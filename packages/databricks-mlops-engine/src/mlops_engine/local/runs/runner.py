@@ -23,6 +23,7 @@ from mlops_engine.local.runs import tracking_server
 from mlops_engine.local.runs.record import LOG_FILE, RunRecord
 from mlops_engine.local.secrecy.environment import allowed_environment
 from mlops_engine.local.secrecy.stream_redaction import StreamRedactor, pump
+from mlops_engine.local.spark.connect_session import CONNECT_ENV
 from mlops_engine.local.spark.delta_jars import delta_jars
 from mlops_engine.local.spark.warm_spark import WARM_ENV, idle_seconds
 from mlops_engine.local.spark.workspace_session import RUNTIME_CONF_ENV
@@ -40,6 +41,8 @@ class LocalRunEnvironment:
     warm_spark: bool = False
     spark_conf: Mapping[str, str] = field(default_factory=dict)
     """The runtime's session settings whose defaults differ from Apache Spark's (ANSI mode, ...)."""
+    spark_connect: bool = False
+    """The project's compute is serverless: runs reach Spark through the warm Spark Connect server."""
 
     @property
     def tracking_uri(self) -> str:
@@ -77,7 +80,7 @@ class LocalRunner:
         missing = [path for path, file in zip(request.libraries, libraries, strict=True) if not Path(file).is_file()]
         if missing:
             raise UserError(f"no library at {', '.join(missing)} in the local workspace; run `invoke deploy` first")
-        if self.environment.warm_spark:
+        if self.environment.warm_spark or self.environment.spark_connect:
             idle_seconds()  # a bad idle time is refused here, before a run folder or a driver exists
         delta_jars()  # fetched once; a machine that cannot is told so before the first cell
         # The store through a server of the project's MLflow, as a workspace's tracking service: a notebook whose
@@ -114,7 +117,8 @@ class LocalRunner:
                 cwd=self.environment.mlflow_dir,
                 env={**run_environment(os.environ), "PYTHONPATH": str(self.environment.project_dir),
                      WARM_ENV: "1" if self.environment.warm_spark else "0", **mounts.environment,
-                     RUNTIME_CONF_ENV: json.dumps(dict(self.environment.spark_conf))},
+                     RUNTIME_CONF_ENV: json.dumps(dict(self.environment.spark_conf)),
+                     CONNECT_ENV: "1" if self.environment.spark_connect else "0"},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -24,6 +24,13 @@ from pyspark.sql import SparkSession
 
 from mlops_engine.local.filesystem.fuse import install_path_mapping
 from mlops_engine.local.filesystem.paths import PathMap
+from mlops_engine.local.spark.connect_session import (
+    ConnectDelegation,
+    connect_mode,
+    install_connect_api,
+    refuse_unsupported_conf,
+    start_connect_session,
+)
 from mlops_engine.local.spark.session import metastore_path, readable_delta_errors, start_session
 from mlops_engine.local.spark.warm_spark import WARM_ENV, attach_or_start
 
@@ -59,10 +66,11 @@ def prepare_session(session: Any, workspace_root: Path) -> Any:
     return session
 
 
-class LazySpark(SparkSession):
+class LazySpark(ConnectDelegation, SparkSession):
     """The notebook's ``spark``: started (or attached to the warm driver) in the background as the run begins."""
 
     def __init__(self, master: str, warehouse: Path) -> None:  # noqa: D107 - SparkSession's own start comes later
+        self._connect = connect_mode()  # serverless compute: a Spark Connect session (connect_session)
         self._master = master
         self._warehouse = warehouse
         self._workspace_root = warehouse.parent
@@ -72,6 +80,8 @@ class LazySpark(SparkSession):
         self._active_in: set[int] = set()
         install_path_mapping(self._workspace_root)
         install_api_wrappers(self._workspace_root)  # now: a method looked up before the session starts is wrapped
+        if self._connect:
+            install_connect_api(self._workspace_root)
 
     def warm_up(self) -> None:
         """Start (or attach to) Spark in the background while the first cells (configs, imports) run."""
@@ -82,6 +92,8 @@ class LazySpark(SparkSession):
         session is on Databricks: ``SparkSession.getActiveSession()`` and Python data sources rely on it)."""
         with self._lock:
             session = self._start()
+        if self._connect:
+            refuse_unsupported_conf()  # from the notebook's first use on: the run's own settings are in
         if threading.get_ident() not in self._active_in:
             activate(session)
             self._active_in.add(threading.get_ident())
@@ -92,7 +104,10 @@ class LazySpark(SparkSession):
             started = time.monotonic()
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers run the run's own venv
             session, how = None, "local session"
-            if os.environ.get(WARM_ENV, "0") == "1":
+            if self._connect:
+                session, how = start_connect_session(self._workspace_root, self._master, self._warehouse), (
+                    "Spark Connect server (serverless compute)")
+            elif os.environ.get(WARM_ENV, "0") == "1":
                 session = attach_or_start(self._workspace_root, self._master, self._warehouse)
                 self._attached = session is not None
                 if session is None:
