@@ -29,6 +29,7 @@ from mlops_engine.local.notebook.redaction import RedactingStream, Redactor
 from mlops_engine.local.notebook.runtime_globals import databricks_globals, display
 from mlops_engine.local.notebook.secrets import Secrets, receive
 from mlops_engine.local.runs.record import RunRecord
+from mlops_engine.local.spark.connect_server import SERVER_DIR
 from mlops_engine.local.spark.driver_log import register_secrets
 from mlops_engine.local.spark.notebook_builder import route_builder, starting_session
 from mlops_engine.local.spark.session import WAREHOUSE_DIR
@@ -80,8 +81,8 @@ class ContextSpark(LazySpark):
         started = self._session is None
         with starting_session():
             session = super()._start()
-        if started and self._attached:
-            register_secrets(self._workspace_root / DRIVER_DIR, self.secret_values)  # before the run's first job
+        if started and (self._attached or self._connect):  # before the run's first job
+            register_secrets(self._workspace_root / (SERVER_DIR if self._connect else DRIVER_DIR), self.secret_values)
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)

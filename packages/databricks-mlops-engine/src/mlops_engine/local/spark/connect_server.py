@@ -27,6 +27,8 @@ from typing import Any
 
 from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
+from mlops_engine.local.spark.driver_environment import driver_environment
+from mlops_engine.local.spark.driver_log import redirect_output
 from mlops_engine.local.spark.warm_spark import (
     HEARTBEAT_SECONDS,
     START_TIMEOUT,
@@ -70,8 +72,7 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
             mounts.wrap([sys.executable, "-m", "mlops_engine.local.spark.connect_server", "serve",
                          str(workspace_root), master, str(warehouse)]),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**{key: value for key, value in os.environ.items()
-                    if not key.startswith("PYSPARK_GATEWAY") and key not in CLIENT_ONLY_ENV},
+            env={**{key: value for key, value in driver_environment(os.environ).items() if key not in CLIENT_ONLY_ENV},
                  **mounts.environment},
         )
     return True
@@ -163,6 +164,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     except BlockingIOError:
         print("spark connect server: another server serves this workspace", flush=True)
         return
+    redirect_output(lock_file.parent)  # what the server and its Python workers write reaches server.log redacted
     from pyspark.sql import SparkSession
 
     from mlops_engine.local.spark.session import metastore_path
