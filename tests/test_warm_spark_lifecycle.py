@@ -31,6 +31,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import LongType
 
 slow = F.udf(lambda value: (time.sleep(1), value)[1], LongType())
+spark.range(1).count()  # Spark is up: the job below is running when the test sees the line
 print("long job starting", flush=True)
 spark.range(120, numPartitions=2).select(slow("id")).collect()
 """
@@ -157,7 +158,10 @@ def test_two_ci_at_once_on_a_fresh_project_both_succeed(project_copy: Path) -> N
     assert second.poll() is None, "the second ci's run should still be attached when the first ci ends"
     second_out, second_err = second.communicate(timeout=300)
     assert second.returncode == 0, second_out + second_err
-    deadline = time.monotonic() + 15  # the driver the first ci started ends once the second's run has detached
-    while _driver(project_copy) is not None and time.monotonic() < deadline:
+    # the driver and tracking server the first ci started end once the second's run has detached
+    records = [project_copy / ".workspace" / ".spark-driver" / "driver.json", project_copy / ".mlflow" / "server" /
+               "server.json"]
+    deadline = time.monotonic() + 30
+    while any(record.is_file() for record in records) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _driver(project_copy) is None
+    assert not any(record.is_file() for record in records)
