@@ -52,9 +52,8 @@ def _files(workspace_root: Path) -> tuple[Path, Path, Path]:
     return folder / "driver.json", folder / "last-used", folder / "lock"
 
 
-def process_alive(pid: int) -> bool:
-    """Whether ``pid`` runs; a driver this process launched and that ended is reaped first, and a process that ended
-    but is not yet reaped by its parent (a killed JVM before its driver notices) is not alive either."""
+def _exists(pid: int) -> bool:
+    """Whether ``pid`` is still a process, ended or not; a driver this process launched and that ended is reaped."""
     try:
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
@@ -63,6 +62,14 @@ def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except OSError:
+        return False
+    return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs: a process that ended but is not yet reaped by its parent (a killed JVM before its driver
+    notices) is not alive."""
+    if not _exists(pid):
         return False
     with contextlib.suppress(OSError, IndexError):
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
@@ -94,7 +101,7 @@ def terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
     """SIGTERM a warm service's keeper, waiting up to ``timeout`` for it to end; SIGKILL it past that."""
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while process_alive(pid) and time.monotonic() < deadline:
+    while _exists(pid) and time.monotonic() < deadline:  # until reaped: its lock and files are released then
         time.sleep(0.1)
     if process_alive(pid):
         os.kill(pid, signal.SIGKILL)
