@@ -35,6 +35,8 @@ spark.range(1).count()  # Spark is up: the job below is running when the test se
 print("long job starting", flush=True)
 spark.range(120, numPartitions=2).select(slow("id")).collect()
 """
+LONG_RDD_JOB = LONG_JOB.replace('spark.range(120, numPartitions=2).select(slow("id")).collect()',
+                                'sc.parallelize(range(120), 2).map(lambda value: (time.sleep(1), value)[1]).collect()')
 ACTIVE_JOBS = """# Databricks notebook source
 import json
 
@@ -58,6 +60,7 @@ def lifecycle_project(project: Path, tmp_path_factory: pytest.TempPathFactory) -
     copy = tmp_path_factory.mktemp("lifecycle") / project.name
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns(*RUN_LEFTOVERS))
     (copy / "forecasting" / "LongJob.py").write_text(LONG_JOB)
+    (copy / "forecasting" / "LongRddJob.py").write_text(LONG_RDD_JOB)
     (copy / "forecasting" / "ActiveJobs.py").write_text(ACTIVE_JOBS)
     for step in (["build"], ["deploy", "--branch", BRANCH, "--target", "local"],
                  ["send", "--branch", BRANCH, "--target", "local"]):
@@ -97,8 +100,9 @@ def _driver(project: Path) -> dict[str, int] | None:
     return json.loads(record.read_text()) if record.is_file() else None
 
 
-def test_sigterm_to_run_cancels_its_spark_jobs_on_the_warm_driver(lifecycle_project: Path) -> None:
-    invoke = _start(lifecycle_project, "LongJob")
+@pytest.mark.parametrize("notebook", ["LongJob", "LongRddJob"])  # its session's jobs, and its jobs through sc
+def test_sigterm_to_run_cancels_its_spark_jobs_on_the_warm_driver(lifecycle_project: Path, notebook: str) -> None:
+    invoke = _start(lifecycle_project, notebook)
     _wait_for_log(lifecycle_project, invoke, "long job starting")
     time.sleep(2)  # the job's tasks are running
     invoke.send_signal(signal.SIGTERM)

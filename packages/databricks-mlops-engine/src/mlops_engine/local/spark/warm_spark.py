@@ -265,8 +265,12 @@ def _live_leases(workspace_root: Path) -> list[dict[str, Any]]:
 
 
 def _attached_runs(workspace_root: Path, session: Any) -> int:
-    """How many runs are attached; the jobs of a run whose process ended are cancelled and its lease dropped."""
+    """How many runs are attached; the jobs of a run whose process ended are cancelled and its lease dropped.
+
+    Its session's jobs (DataFrames, SQL) carry its tag; its RDD jobs (``sc``) carry none, so they are cancelled with
+    all jobs when no other run is attached."""
     live = _live_leases(workspace_root)
+    ended = False
     for lease_file in (workspace_root / DRIVER_DIR / LEASES_DIR).glob("*.json"):
         lease = read_record(lease_file)
         if lease in live:
@@ -274,7 +278,10 @@ def _attached_runs(workspace_root: Path, session: Any) -> int:
         if lease is not None:
             session.sparkContext.cancelJobsWithTag(lease["job_tag"])
             print(f"warm spark driver: run process {lease['pid']} ended; its Spark jobs are cancelled", flush=True)
+            ended = True
         lease_file.unlink(missing_ok=True)
+    if ended and not live:
+        session.sparkContext.cancelAllJobs()
     return len(live)
 
 
