@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -313,6 +314,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     idle = idle_seconds()
     stop_marker = workspace_root / DRIVER_DIR / STOP_WHEN_UNUSED
     stop_marker.unlink(missing_ok=True)  # asked of a driver before this one
+    shutil.rmtree(workspace_root / DRIVER_DIR / LEASES_DIR, ignore_errors=True)  # runs of a driver before this one
     jvm: list[subprocess.Popen[bytes]] = []
 
     def end(signum: int = 0, frame: object = None) -> None:
