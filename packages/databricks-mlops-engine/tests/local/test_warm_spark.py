@@ -32,8 +32,16 @@ def test_a_driver_holding_the_lock_is_waited_for_until_it_gives_up(tmp_path: Pat
     with (tmp_path / DRIVER_DIR / "lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a driver still starting holds it
         assert wait_for_driver(tmp_path, timeout=0.1) is None  # timed out waiting, not "none starting"
-    (tmp_path / DRIVER_DIR / "driver.json").write_text(json.dumps({"pid": os.getpid(), "master": "local[2]"}))
-    assert running(tmp_path) == {"pid": os.getpid(), "master": "local[2]"}
+    record = {"pid": os.getpid(), "jvm_pid": os.getpid(), "master": "local[2]"}
+    (tmp_path / DRIVER_DIR / "driver.json").write_text(json.dumps(record))
+    assert running(tmp_path) == record
+
+
+def test_a_driver_whose_jvm_died_is_not_a_driver(tmp_path: Path) -> None:
+    (tmp_path / DRIVER_DIR).mkdir()
+    record = {"pid": os.getpid(), "jvm_pid": 2**22 + 12345, "master": "local[2]"}  # the OOM killer took its JVM
+    (tmp_path / DRIVER_DIR / "driver.json").write_text(json.dumps(record))
+    assert running(tmp_path) is None
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "nan", ""])

@@ -88,7 +88,8 @@ def repo_notebooks(target: Target, settings: Settings, build_id: str, branch: st
 def warm_compute(target: Target, write: Write) -> Iterator[None]:
     """The target's warm compute started now, so it boots while the unit tests run (one pytest process: the other
     core is free) and the notebooks are sent and the library built; stopped at the end if ci started it (red tests
-    included: a pipeline agent is not left with a JVM), left up if it was already there."""
+    included: a pipeline agent is not left with a JVM) once no run uses it (a concurrent ci's run goes on), left up
+    if it was already there."""
     compute = target.warm_compute
     started = compute is not None and compute.used_by_runs and compute.start_in_background()
     if started:
@@ -97,7 +98,7 @@ def warm_compute(target: Target, write: Write) -> Iterator[None]:
         yield
     finally:
         if started and compute is not None:
-            compute.stop()
+            compute.stop_when_unused()
 
 
 @contextmanager

@@ -22,3 +22,8 @@ class WarmCompute(Protocol):
     def stop(self) -> bool:
         """Stop it and wait for it to end; False when none was up."""
         ...
+
+    def stop_when_unused(self) -> bool:
+        """Stop it once no run uses it: now when none does, else after the last one (a run of another command
+        attached to it goes on); whether it is down now."""
+        ...

@@ -33,12 +33,14 @@ from mlops_engine.local.spark.connect_server import SERVER_DIR
 from mlops_engine.local.spark.driver_log import register_secrets
 from mlops_engine.local.spark.notebook_builder import route_builder, starting_session
 from mlops_engine.local.spark.session import WAREHOUSE_DIR
-from mlops_engine.local.spark.warm_spark import DRIVER_DIR
+from mlops_engine.local.spark.warm_spark import DRIVER_DIR, attached_driver_died
 from mlops_engine.local.spark.workspace_session import LazySpark
 
 MLFLOW_UI = "http://127.0.0.1:5000"
 ORPHANED = ("stopped: the invoke that started this run ended without stopping it (killed?), and nothing read its "
             "log any more")
+DRIVER_DIED = ("the warm Spark driver died during the run (its JVM was killed, as the out-of-memory killer does: "
+               "give Spark less data or the machine more memory); run again: the next run starts a new driver")
 PACKAGE_MARKER = "set_environment"
 """Every folder a package is sent to holds this notebook: the nearest one above a notebook is its repository root."""
 
@@ -232,9 +234,12 @@ class LocalRun:
             self.record.notebook_result = self.redact(done.value)
             self._finish("SUCCESS")
         except NotebookFailure as failure:
-            self.record.error = self.redact(str(failure))
-            self.record.error_trace = self.redact(failure.trace)
-            print(self.record.error_trace, file=sys.stderr, flush=True)
+            trace = self.redact(failure.trace)
+            print(trace, file=sys.stderr, flush=True)
+            if attached_driver_died():  # the cell's error is only the connection it lost: say why it was lost
+                self.record.error = DRIVER_DIED
+            else:
+                self.record.error, self.record.error_trace = self.redact(str(failure)), trace
             self._finish("FAILED")
         except KeyboardInterrupt:
             self._finish("CANCELED", ORPHANED if self.orphaned else "cancelled")

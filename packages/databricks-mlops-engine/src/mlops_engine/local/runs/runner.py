@@ -163,9 +163,15 @@ class LocalRunner:
         return RunStatus(record.life_cycle_state, record.result_state, record.state_message, record.progress)
 
     def output(self, run_id: int) -> RunOutput:
+        """The run's end as its process recorded it, read once that process has ended (so a warm driver it was
+        attached to sees it detached)."""
         pump_thread = self._pumps.get(run_id)
         if pump_thread is not None:
             pump_thread.join(timeout=30)
+        process = self._processes.get(run_id)
+        if process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=30)
         record = RunRecord.load(self.run_dir(run_id))
         return RunOutput(
             error=record.error,

@@ -28,12 +28,19 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from mlops_engine.errors import UserError
 from mlops_engine.local.spark.warm_spark import idle_seconds, lock_held, process_alive, read_record, terminate
 
 FOLDER = "server"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
+UNUSED_SECONDS = 10.0
+"""Asked to stop when unused, the server stops once no run has said it uses it for this long (runs say so at each
+status poll, every second or so)."""
+STOP_WHEN_UNUSED = "stop-when-unused"
+STORE_LOCK = "mlflow.db.lock"
 
 
 def _files(mlflow_dir: Path) -> tuple[Path, Path, Path]:
@@ -119,6 +126,14 @@ def stop(mlflow_dir: Path) -> bool:
     return True
 
 
+def stop_when_unused(mlflow_dir: Path) -> None:
+    """Have the server stop once no run has used it for ``UNUSED_SECONDS`` (a run of another command goes on)."""
+    record_file, _, _ = _files(mlflow_dir)
+    record = read_record(record_file)
+    if record is not None and process_alive(record["pid"]):
+        (mlflow_dir / FOLDER / STOP_WHEN_UNUSED).touch()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -142,38 +157,45 @@ def serve(mlflow_dir: Path) -> None:
     except BlockingIOError:
         return
     idle, port = idle_seconds(), _free_port()
+    stop_marker = mlflow_dir / FOLDER / STOP_WHEN_UNUSED
+    stop_marker.unlink(missing_ok=True)  # asked of a server before this one
     uri = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                "--backend-store-uri", store_uri(mlflow_dir),
                "--default-artifact-root", str((mlflow_dir / "mlruns").resolve()), "--no-serve-artifacts"]
-    with (record_file.parent / "server.log").open("ab") as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  cwd=mlflow_dir, start_new_session=True)
+    # One server at a time creates or migrates the store: two alembic migrations of one new SQLite file fail
+    # ("Online migration expected to match one row"), and a server of a keeper that is ending may still run
+    with FileLock(mlflow_dir / STORE_LOCK):
+        with (record_file.parent / "server.log").open("ab") as log:
+            server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      cwd=mlflow_dir, start_new_session=True)
 
-    def end(signum: int = 0, frame: object = None) -> None:
-        record_file.unlink(missing_ok=True)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=STOP_TIMEOUT / 2)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        os._exit(0)
+        def end(signum: int = 0, frame: object = None) -> None:
+            record_file.unlink(missing_ok=True)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=STOP_TIMEOUT / 2)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            os._exit(0)
 
-    signal.signal(signal.SIGTERM, end)
-    deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(uri):
-        if server.poll() is not None or time.monotonic() > deadline:
-            end()
-        time.sleep(0.2)
+        signal.signal(signal.SIGTERM, end)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(uri):
+            if server.poll() is not None or time.monotonic() > deadline:
+                end()
+            time.sleep(0.2)
     scratch = record_file.with_suffix(".tmp")
     scratch.write_text(json.dumps({"pid": os.getpid(), "uri": uri, "mlflow": importlib.metadata.version("mlflow")}))
     os.replace(scratch, record_file)
     try:
-        while record_file.is_file() and server.poll() is None and time.time() - last_used.stat().st_mtime < idle:
-            time.sleep(min(5.0, idle))
+        while record_file.is_file() and server.poll() is None and time.time() - last_used.stat().st_mtime < (
+                min(idle, UNUSED_SECONDS) if stop_marker.is_file() else idle):
+            time.sleep(min(1.0, idle))
     except OSError:
         pass  # the folder was deleted
+    stop_marker.unlink(missing_ok=True)
     end()
 
 

@@ -39,3 +39,12 @@ class WarmServices:
         """Stop both; False when the driver was not up."""
         tracking_server.stop(self.mlflow_dir)
         return self.driver.stop()
+
+    def stop_when_unused(self) -> bool:
+        """Stop both once no run uses them: now when none does, else after the last one (a run of another command, a
+        second ci, goes on); whether they are down now."""
+        if self.driver.stop_when_unused():
+            tracking_server.stop(self.mlflow_dir)
+            return True
+        tracking_server.stop_when_unused(self.mlflow_dir)
+        return False

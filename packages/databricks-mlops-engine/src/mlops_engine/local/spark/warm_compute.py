@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_engine.local.spark.session import WAREHOUSE_DIR
-from mlops_engine.local.spark.warm_spark import idle_seconds, launch, running, stop
+from mlops_engine.local.spark.warm_spark import idle_seconds, launch, running, stop, stop_when_unused
 
 
 @dataclass(frozen=True)
@@ -31,3 +31,7 @@ class WarmSparkDriver:
     def stop(self) -> bool:
         """Stop the driver; False when none was up."""
         return stop(self.workspace_root.resolve())
+
+    def stop_when_unused(self) -> bool:
+        """Stop the driver once no run is attached (a run of another command goes on); whether it is down now."""
+        return stop_when_unused(self.workspace_root.resolve())

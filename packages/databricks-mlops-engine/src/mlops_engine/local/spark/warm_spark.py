@@ -4,7 +4,11 @@
 waits; it writes ``<workspace>/.spark-driver/driver.json`` (the py4j gateway's port and secret, mode
 0600) and stops after ``LOCAL_SPARK_IDLE_SECONDS`` (default 1800) without a run attached, on
 ``stop(workspace)`` (``invoke stop-spark``), or when its workspace folder is deleted. One driver per
-workspace: it holds ``.spark-driver/lock`` while it lives, so runs starting together share one. A run
+workspace: it holds ``.spark-driver/lock`` while it lives, so runs starting together share one. Each run
+attached holds a lease (``.spark-driver/runs/<pid>.json``, naming its session's job tag): the driver cancels the
+jobs of a run whose process ended (cancelled, timed out, killed), so they do not hold its cores, and a stop asked
+for "when unused" (``invoke ci``) waits until no live run holds a lease. When its JVM dies (the OOM killer) the
+driver ends at once, and the next run starts a new one. A run
 attaches to the JVM through py4j as Databricks' notebook REPLs attach to their cluster's driver, and gets
 its own SparkSession over the shared SparkContext: ``sc``, RDDs, Python UDFs and Delta work as in a run
 of its own (Spark Connect would lose ``sc`` and RDDs), while temporary views and SQL settings stay the run's.
@@ -16,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_engine.errors import UserError
+from mlops_engine.files import write_atomically
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.spark.driver_environment import driver_environment
 from mlops_engine.local.spark.driver_log import redirect_output
@@ -36,6 +42,12 @@ WARM_ENV = "LOCAL_SPARK_WARM"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 HEARTBEAT_SECONDS = 30.0
+WATCH_SECONDS = 1.0
+"""How often the driver looks at its JVM and at its runs' leases."""
+LEASES_DIR = "runs"
+STOP_WHEN_UNUSED = "stop-when-unused"
+_attached: dict[str, Any] = {}
+"""The record of the driver this process attached to, to tell its death from a cell's own error."""
 
 
 def _files(workspace_root: Path) -> tuple[Path, Path, Path]:
@@ -43,8 +55,8 @@ def _files(workspace_root: Path) -> tuple[Path, Path, Path]:
     return folder / "driver.json", folder / "last-used", folder / "lock"
 
 
-def process_alive(pid: int) -> bool:
-    """Whether ``pid`` runs; a driver this process launched and that ended is reaped first (a zombie is not alive)."""
+def _exists(pid: int) -> bool:
+    """Whether ``pid`` is still a process, ended or not; a driver this process launched and that ended is reaped."""
     try:
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
@@ -54,6 +66,16 @@ def process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except OSError:
         return False
+    return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs: a process that ended but is not yet reaped by its parent (a killed JVM before its driver
+    notices) is not alive."""
+    if not _exists(pid):
+        return False
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
     return True
 
 
@@ -82,17 +104,30 @@ def terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
     """SIGTERM a warm service's keeper, waiting up to ``timeout`` for it to end; SIGKILL it past that."""
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while process_alive(pid) and time.monotonic() < deadline:
+    while _exists(pid) and time.monotonic() < deadline:  # until reaped: its lock and files are released then
         time.sleep(0.1)
     if process_alive(pid):
         os.kill(pid, signal.SIGKILL)
 
 
+def _driver_alive(record: dict[str, Any]) -> bool:
+    """Whether a driver's keeper and its JVM both run."""
+    return process_alive(record["pid"]) and process_alive(record["jvm_pid"])
+
+
 def running(workspace_root: Path) -> dict[str, Any] | None:
-    """The warm driver's record when one is running for this workspace."""
+    """The warm driver's record when one is running for this workspace (its keeper and its JVM)."""
     record_file, _, _ = _files(workspace_root)
     record = read_record(record_file)
-    return record if record is not None and process_alive(record["pid"]) else None
+    return record if record is not None and _driver_alive(record) else None
+
+
+def _end_dead_driver(workspace_root: Path) -> None:
+    """Stop the keeper of a driver whose JVM died (killed, out of memory), so a new driver can start now."""
+    record_file, _, _ = _files(workspace_root)
+    record = read_record(record_file)
+    if record is not None and process_alive(record["pid"]) and not _driver_alive(record):
+        terminate(record["pid"])
 
 
 def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
@@ -100,6 +135,7 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
 
     The idle time is checked first: a bad value stops the command here, not the detached driver unseen."""
     idle_seconds()
+    _end_dead_driver(workspace_root)
     record_file, _, lock_file = _files(workspace_root)
     if running(workspace_root) is not None or lock_held(lock_file):
         return False
@@ -161,6 +197,25 @@ def attach(record: dict[str, Any]) -> Any:
     return SparkSession(context, jsparkSession=jsession)
 
 
+def _lease_file(workspace_root: Path, pid: int) -> Path:
+    return workspace_root / DRIVER_DIR / LEASES_DIR / f"{pid}.json"
+
+
+def _start_time(pid: int) -> str | None:
+    """When ``pid`` started (clock ticks since boot): a lease is not taken over by a later process of the same id."""
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
+    return None
+
+
+def _take_lease(workspace_root: Path, session: Any) -> None:
+    """Tell the driver this run is attached and which job tag its session's jobs carry. The driver drops the lease
+    once the run's process has ended, however it ended, and cancels what the run left running."""
+    pid = os.getpid()
+    write_atomically(_lease_file(workspace_root, pid), json.dumps({
+        "pid": pid, "started": _start_time(pid), "job_tag": session._jsparkSession.sessionJobTag()}).encode())
+
+
 def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any | None:
     """The run's session on the warm driver (started first if need be), or None to start one in-process."""
     launch(workspace_root, master, warehouse)
@@ -169,7 +224,15 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any |
         return None
     _, last_used, _ = _files(workspace_root)
     threading.Thread(target=_heartbeat, args=(last_used,), name="spark-heartbeat", daemon=True).start()
-    return attach(record)
+    session = attach(record)
+    _take_lease(workspace_root, session)
+    _attached.update(record)
+    return session
+
+
+def attached_driver_died() -> bool:
+    """Whether this process attached to a warm driver that has died since (its JVM was killed)."""
+    return bool(_attached) and not _driver_alive(_attached)
 
 
 def stop(workspace_root: Path) -> bool:
@@ -180,6 +243,48 @@ def stop(workspace_root: Path) -> bool:
         return False
     terminate(record["pid"])
     return True
+
+
+def stop_when_unused(workspace_root: Path) -> bool:
+    """Stop the driver once no run is attached: now when none is (waiting for its end), else after the last one
+    (a run of another command goes on). Whether it is down now."""
+    _, _, lock_file = _files(workspace_root)
+    record = running(workspace_root) or (wait_for_driver(workspace_root) if lock_held(lock_file) else None)
+    if record is None:
+        return True
+    (workspace_root / DRIVER_DIR / STOP_WHEN_UNUSED).touch()
+    if _live_leases(workspace_root):
+        return False
+    terminate(record["pid"])
+    return True
+
+
+def _live_leases(workspace_root: Path) -> list[dict[str, Any]]:
+    """The leases of runs attached now; a run whose process ended (however it ended) holds none."""
+    leases = (read_record(lease) for lease in (workspace_root / DRIVER_DIR / LEASES_DIR).glob("*.json"))
+    return [lease for lease in leases if lease is not None and process_alive(lease["pid"])
+            and _start_time(lease["pid"]) == lease["started"]]
+
+
+def _attached_runs(workspace_root: Path, session: Any) -> int:
+    """How many runs are attached; the jobs of a run whose process ended are cancelled and its lease dropped.
+
+    Its session's jobs (DataFrames, SQL) carry its tag; its RDD jobs (``sc``) carry none, so they are cancelled with
+    all jobs when no other run is attached."""
+    live = _live_leases(workspace_root)
+    ended = False
+    for lease_file in (workspace_root / DRIVER_DIR / LEASES_DIR).glob("*.json"):
+        lease = read_record(lease_file)
+        if lease in live:
+            continue
+        if lease is not None:
+            session.sparkContext.cancelJobsWithTag(lease["job_tag"])
+            print(f"warm spark driver: run process {lease['pid']} ended; its Spark jobs are cancelled", flush=True)
+            ended = True
+        lease_file.unlink(missing_ok=True)
+    if ended and not live:
+        session.sparkContext.cancelAllJobs()
+    return len(live)
 
 
 def idle_seconds() -> float:
@@ -209,6 +314,9 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     from mlops_engine.local.spark.session import metastore_path, start_session
 
     idle = idle_seconds()
+    stop_marker = workspace_root / DRIVER_DIR / STOP_WHEN_UNUSED
+    stop_marker.unlink(missing_ok=True)  # asked of a driver before this one
+    shutil.rmtree(workspace_root / DRIVER_DIR / LEASES_DIR, ignore_errors=True)  # runs of a driver before this one
     jvm: list[subprocess.Popen[bytes]] = []
 
     def end(signum: int = 0, frame: object = None) -> None:
@@ -228,14 +336,23 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     last_used.touch()
     scratch = record_file.with_suffix(".tmp")
     scratch.touch(mode=0o600)
-    scratch.write_text(json.dumps({"pid": os.getpid(), "master": master, "port": gateway.gateway_parameters.port,
+    scratch.write_text(json.dumps({"pid": os.getpid(), "jvm_pid": jvm[0].pid, "master": master,
+                                   "port": gateway.gateway_parameters.port,
                                    "secret": gateway.gateway_parameters.auth_token}))
     os.replace(scratch, record_file)
     print(f"warm spark driver {master} ready (pid {os.getpid()}); stops after {idle:.0f} s idle", flush=True)
     try:
-        while record_file.is_file() and time.time() - last_used.stat().st_mtime < idle:
-            time.sleep(min(5.0, idle))
+        while record_file.is_file():
+            if jvm[0].poll() is not None:
+                print(f"warm spark driver: its JVM ended (exit code {jvm[0].returncode}); the next run starts a new "
+                      "driver", flush=True)
+                break
+            attached = _attached_runs(workspace_root, session)
+            if not attached and (stop_marker.is_file() or time.time() - last_used.stat().st_mtime >= idle):
+                break
+            time.sleep(min(WATCH_SECONDS, idle))
     finally:
+        stop_marker.unlink(missing_ok=True)
         end()
 
 
