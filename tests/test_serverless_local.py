@@ -45,7 +45,7 @@ def test_a_serverless_project_s_notebook_meets_spark_connect_as_on_serverless(se
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = Path(re.search(r"file://(\S+)/log\.txt", result.stdout).group(1))
     verdicts = json.loads(json.loads((run_dir / "run.json").read_text())["notebook_result"])
-    assert len(verdicts) == 9, verdicts
+    assert len(verdicts) == 10, verdicts
     assert {name for name, verdict in verdicts.items() if verdict != "ok"} == set(), verdicts
     assert "spark: Spark Connect server (serverless compute)" in (run_dir / "log.txt").read_text()
 

@@ -47,6 +47,17 @@ check("ansi_mode_and_functions", fails_with(lambda: spark.sql("SELECT CAST('' AS
 
 # COMMAND ----------
 
+# MAGIC %pip install tabulate==0.9.0
+
+# COMMAND ----------
+
+from pyspark.sql.functions import udf
+
+tabulate_version = udf(lambda _: __import__("tabulate").__version__, "string")
+check("pip_reaches_python_udfs", spark.range(2).select(tabulate_version("id")).first()[0] == "0.9.0")
+
+# COMMAND ----------
+
 spark.range(6).selectExpr("id", "id % 3 AS store").write.mode("overwrite").saveAsTable("serverless_sales")
 
 # COMMAND ----------

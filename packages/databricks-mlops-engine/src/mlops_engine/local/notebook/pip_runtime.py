@@ -18,10 +18,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlops_engine.local.spark.connect_layers import export_layers
+from mlops_engine.local.spark.connect_session import connect_mode
+
 _ACTIVE: list[str] = []
 """Layer site-packages folders on this process' path, newest first (what Spark's workers must see too)."""
 _SCRIPTS: list[str] = []
 _OURS: set[str] = set()
+_CONNECT_SESSION: list[Any] = []
+"""The run's Spark Connect session, once up (serverless compute): its layers go to it as an artifact."""
+_EXPORTED: list[bool] = []
 """Every folder this module put on PYTHONPATH or PATH (a re-ordering drops the old entries)."""
 
 
@@ -61,6 +67,9 @@ def export_to_spark(context: Any = None) -> None:
     if context is None:
         if "pyspark" not in sys.modules:
             return
+        if connect_mode():
+            export_to_connect()
+            return
         from pyspark import SparkContext
 
         context = SparkContext._active_spark_context
@@ -70,6 +79,16 @@ def export_to_spark(context: Any = None) -> None:
     rest = [entry for entry in environment.get("PYTHONPATH", "").split(os.pathsep) if entry and entry not in _OURS]
     if _ACTIVE or rest:
         environment["PYTHONPATH"] = os.pathsep.join([*_ACTIVE, *rest])
+
+
+def export_to_connect(session: Any = None) -> None:
+    """The run's layers to its Spark Connect session (given once Spark is up; the same one after): the server's
+    workers take them for this session's UDFs. Nothing until a layer exists."""
+    if session is not None:
+        _CONNECT_SESSION[:] = [session]
+    if _CONNECT_SESSION and (_ACTIVE or _EXPORTED):
+        export_layers(_CONNECT_SESSION[0], list(_ACTIVE))
+        _EXPORTED.append(True)
 
 
 def forget_modules(folders: list[Path]) -> tuple[list[str], list[str]]:

@@ -24,7 +24,7 @@ from mlops_engine.local.notebook.ipython_shell import activate, attach, deactiva
 from mlops_engine.local.notebook.mlflow_uris import map_databricks_uris
 from mlops_engine.local.notebook.parser import Cell
 from mlops_engine.local.notebook.pip_layers import forget_installed_modules
-from mlops_engine.local.notebook.pip_runtime import export_to_spark
+from mlops_engine.local.notebook.pip_runtime import export_to_connect, export_to_spark
 from mlops_engine.local.notebook.redaction import RedactingStream, Redactor
 from mlops_engine.local.notebook.runtime_globals import databricks_globals, display
 from mlops_engine.local.notebook.secrets import Secrets, receive
@@ -88,8 +88,10 @@ class ContextSpark(LazySpark):
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)
-            if not self._connect:  # Spark Connect has no SparkContext: its server's workers see the project's env
-                export_to_spark(session.sparkContext)  # what %pip installed before Spark was up reaches its workers
+            if self._connect:  # what %pip installed before Spark was up reaches the server's workers
+                export_to_connect(session)
+            else:
+                export_to_spark(session.sparkContext)  # ...or the warm driver's
         return session
 
 

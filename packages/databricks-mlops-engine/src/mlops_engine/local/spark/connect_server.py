@@ -151,7 +151,8 @@ def server_config(master: str, warehouse: Path, metastore: Path, port: int) -> d
             "spark.app.name": "local-spark-connect",
             "spark.plugins": CONNECT_PLUGIN,
             "spark.connect.grpc.binding.address": "127.0.0.1",
-            "spark.connect.grpc.binding.port": str(port)}
+            "spark.connect.grpc.binding.port": str(port),
+            "spark.python.daemon.module": "mlops_engine.local.spark.connect_worker"}  # runs' %pip layers reach UDFs
 
 
 def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
