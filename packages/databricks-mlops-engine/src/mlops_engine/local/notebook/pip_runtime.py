@@ -15,19 +15,16 @@ import importlib.machinery
 import os
 import site
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from mlops_engine.local.spark.connect_layers import export_layers
-from mlops_engine.local.spark.connect_session import connect_mode
 
 _ACTIVE: list[str] = []
 """Layer site-packages folders on this process' path, newest first (what Spark's workers must see too)."""
 _SCRIPTS: list[str] = []
 _OURS: set[str] = set()
-_CONNECT_SESSION: list[Any] = []
-"""The run's Spark Connect session, once up (serverless compute): its layers go to it as an artifact."""
-_EXPORTED: list[bool] = []
+_LISTENERS: list[Callable[[list[str]], None]] = []
+"""Told the layers after each change (``on_layers``)."""
 """Every folder this module put on PYTHONPATH or PATH (a re-ordering drops the old entries)."""
 
 
@@ -59,6 +56,8 @@ def activate(folder: Path, scripts: Path, run_site_packages: Path | None = None)
     _prepend("PYTHONPATH", _ACTIVE)
     _prepend("PATH", [path for path in _SCRIPTS if Path(path).is_dir() and any(Path(path).iterdir())])
     export_to_spark()
+    for listener in _LISTENERS:
+        listener(list(_ACTIVE))
 
 
 def export_to_spark(context: Any = None) -> None:
@@ -66,9 +65,6 @@ def export_to_spark(context: Any = None) -> None:
     given) has them first on its PYTHONPATH, for every Python UDF and RDD function created from now on."""
     if context is None:
         if "pyspark" not in sys.modules:
-            return
-        if connect_mode():
-            export_to_connect()
             return
         from pyspark import SparkContext
 
@@ -81,14 +77,12 @@ def export_to_spark(context: Any = None) -> None:
         environment["PYTHONPATH"] = os.pathsep.join([*_ACTIVE, *rest])
 
 
-def export_to_connect(session: Any = None) -> None:
-    """The run's layers to its Spark Connect session (given once Spark is up; the same one after): the server's
-    workers take them for this session's UDFs. Nothing until a layer exists."""
-    if session is not None:
-        _CONNECT_SESSION[:] = [session]
-    if _CONNECT_SESSION and (_ACTIVE or _EXPORTED):
-        export_layers(_CONNECT_SESSION[0], list(_ACTIVE))
-        _EXPORTED.append(True)
+def on_layers(listener: Callable[[list[str]], None]) -> None:
+    """Have ``listener`` told the run's layers (newest first) now, if any, and after every ``%pip``: a Spark Connect
+    session has no SparkContext environment, its server's workers take them from the session instead."""
+    _LISTENERS[:] = [listener]
+    if _ACTIVE:
+        listener(list(_ACTIVE))
 
 
 def forget_modules(folders: list[Path]) -> tuple[list[str], list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import posixpath
 import select
@@ -24,11 +25,12 @@ from mlops_engine.local.notebook.ipython_shell import activate, attach, deactiva
 from mlops_engine.local.notebook.mlflow_uris import map_databricks_uris
 from mlops_engine.local.notebook.parser import Cell
 from mlops_engine.local.notebook.pip_layers import forget_installed_modules
-from mlops_engine.local.notebook.pip_runtime import export_to_connect, export_to_spark
+from mlops_engine.local.notebook.pip_runtime import export_to_spark, on_layers
 from mlops_engine.local.notebook.redaction import RedactingStream, Redactor
 from mlops_engine.local.notebook.runtime_globals import databricks_globals, display
 from mlops_engine.local.notebook.secrets import Secrets, receive
 from mlops_engine.local.runs.record import RunRecord
+from mlops_engine.local.spark.connect_layers import export_layers
 from mlops_engine.local.spark.connect_server import SERVER_DIR
 from mlops_engine.local.spark.driver_log import register_secrets
 from mlops_engine.local.spark.notebook_builder import route_builder, starting_session
@@ -88,8 +90,8 @@ class ContextSpark(LazySpark):
         if started:
             for key, value in self.conf_values.items():
                 session.conf.set(key, value)
-            if self._connect:  # what %pip installed before Spark was up reaches the server's workers
-                export_to_connect(session)
+            if self._connect:  # what %pip installs (before Spark was up too) reaches the server's workers
+                on_layers(functools.partial(export_layers, session))
             else:
                 export_to_spark(session.sparkContext)  # ...or the warm driver's
         return session

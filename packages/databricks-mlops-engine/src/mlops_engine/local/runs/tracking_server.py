@@ -31,7 +31,8 @@ from typing import Any
 from filelock import FileLock
 
 from mlops_engine.errors import UserError
-from mlops_engine.local.spark.warm_spark import idle_seconds, lock_held, process_alive, read_record, terminate
+from mlops_engine.local.spark.keeper import lock_held, process_alive, read_record, terminate
+from mlops_engine.local.spark.warm_spark import idle_seconds
 
 FOLDER = "server"
 START_TIMEOUT = 90.0

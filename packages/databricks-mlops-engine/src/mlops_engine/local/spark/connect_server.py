@@ -29,15 +29,8 @@ from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.spark.driver_environment import driver_environment
 from mlops_engine.local.spark.driver_log import redirect_output
-from mlops_engine.local.spark.warm_spark import (
-    HEARTBEAT_SECONDS,
-    START_TIMEOUT,
-    idle_seconds,
-    lock_held,
-    process_alive,
-    read_record,
-    terminate,
-)
+from mlops_engine.local.spark.keeper import lock_held, process_alive, read_record, terminate
+from mlops_engine.local.spark.warm_spark import HEARTBEAT_SECONDS, START_TIMEOUT, idle_seconds
 
 SERVER_DIR = ".spark-connect"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"

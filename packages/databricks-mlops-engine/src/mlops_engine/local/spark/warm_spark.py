@@ -30,21 +30,20 @@ from pathlib import Path
 from typing import Any
 
 from mlops_engine.errors import UserError
-from mlops_engine.files import write_atomically
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.spark.driver_environment import driver_environment
+from mlops_engine.local.spark.driver_leases import LEASES_DIR, attached_runs, live_leases, take_lease
 from mlops_engine.local.spark.driver_log import redirect_output
+from mlops_engine.local.spark.keeper import STOP_TIMEOUT, lock_held, process_alive, read_record, terminate
 
 DRIVER_DIR = ".spark-driver"
 IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
 WARM_ENV = "LOCAL_SPARK_WARM"
 """Set to 1 in a run's environment by the runner (mlops.local.warm_spark) to attach to the warm driver."""
 START_TIMEOUT = 120.0
-STOP_TIMEOUT = 20.0
 HEARTBEAT_SECONDS = 30.0
 WATCH_SECONDS = 1.0
 """How often the driver looks at its JVM and at its runs' leases."""
-LEASES_DIR = "runs"
 STOP_WHEN_UNUSED = "stop-when-unused"
 _attached: dict[str, Any] = {}
 """The record of the driver this process attached to, to tell its death from a cell's own error."""
@@ -53,61 +52,6 @@ _attached: dict[str, Any] = {}
 def _files(workspace_root: Path) -> tuple[Path, Path, Path]:
     folder = workspace_root / DRIVER_DIR
     return folder / "driver.json", folder / "last-used", folder / "lock"
-
-
-def _exists(pid: int) -> bool:
-    """Whether ``pid`` is still a process, ended or not; a driver this process launched and that ended is reaped."""
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child: its parent reaps it
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
-
-
-def process_alive(pid: int) -> bool:
-    """Whether ``pid`` runs: a process that ended but is not yet reaped by its parent (a killed JVM before its driver
-    notices) is not alive."""
-    if not _exists(pid):
-        return False
-    with contextlib.suppress(OSError, IndexError):
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    return True
-
-
-def lock_held(lock_file: Path) -> bool:
-    """Whether a driver (starting or running) holds the workspace's lock."""
-    if not lock_file.is_file():
-        return False
-    with lock_file.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
-
-
-def read_record(record_file: Path) -> dict[str, Any] | None:
-    """A warm service's record (its pid and how to reach it), or None when there is none readable."""
-    try:
-        return json.loads(record_file.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM a warm service's keeper, waiting up to ``timeout`` for it to end; SIGKILL it past that."""
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _exists(pid) and time.monotonic() < deadline:  # until reaped: its lock and files are released then
-        time.sleep(0.1)
-    if process_alive(pid):
-        os.kill(pid, signal.SIGKILL)
 
 
 def _driver_alive(record: dict[str, Any]) -> bool:
@@ -197,25 +141,6 @@ def attach(record: dict[str, Any]) -> Any:
     return SparkSession(context, jsparkSession=jsession)
 
 
-def _lease_file(workspace_root: Path, pid: int) -> Path:
-    return workspace_root / DRIVER_DIR / LEASES_DIR / f"{pid}.json"
-
-
-def _start_time(pid: int) -> str | None:
-    """When ``pid`` started (clock ticks since boot): a lease is not taken over by a later process of the same id."""
-    with contextlib.suppress(OSError, IndexError):
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
-    return None
-
-
-def _take_lease(workspace_root: Path, session: Any) -> None:
-    """Tell the driver this run is attached and which job tag its session's jobs carry. The driver drops the lease
-    once the run's process has ended, however it ended, and cancels what the run left running."""
-    pid = os.getpid()
-    write_atomically(_lease_file(workspace_root, pid), json.dumps({
-        "pid": pid, "started": _start_time(pid), "job_tag": session._jsparkSession.sessionJobTag()}).encode())
-
-
 def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any | None:
     """The run's session on the warm driver (started first if need be), or None to start one in-process."""
     launch(workspace_root, master, warehouse)
@@ -225,7 +150,7 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any |
     _, last_used, _ = _files(workspace_root)
     threading.Thread(target=_heartbeat, args=(last_used,), name="spark-heartbeat", daemon=True).start()
     session = attach(record)
-    _take_lease(workspace_root, session)
+    take_lease(workspace_root / DRIVER_DIR, session)
     _attached.update(record)
     return session
 
@@ -253,38 +178,10 @@ def stop_when_unused(workspace_root: Path) -> bool:
     if record is None:
         return True
     (workspace_root / DRIVER_DIR / STOP_WHEN_UNUSED).touch()
-    if _live_leases(workspace_root):
+    if live_leases(workspace_root / DRIVER_DIR):
         return False
     terminate(record["pid"])
     return True
-
-
-def _live_leases(workspace_root: Path) -> list[dict[str, Any]]:
-    """The leases of runs attached now; a run whose process ended (however it ended) holds none."""
-    leases = (read_record(lease) for lease in (workspace_root / DRIVER_DIR / LEASES_DIR).glob("*.json"))
-    return [lease for lease in leases if lease is not None and process_alive(lease["pid"])
-            and _start_time(lease["pid"]) == lease["started"]]
-
-
-def _attached_runs(workspace_root: Path, session: Any) -> int:
-    """How many runs are attached; the jobs of a run whose process ended are cancelled and its lease dropped.
-
-    Its session's jobs (DataFrames, SQL) carry its tag; its RDD jobs (``sc``) carry none, so they are cancelled with
-    all jobs when no other run is attached."""
-    live = _live_leases(workspace_root)
-    ended = False
-    for lease_file in (workspace_root / DRIVER_DIR / LEASES_DIR).glob("*.json"):
-        lease = read_record(lease_file)
-        if lease in live:
-            continue
-        if lease is not None:
-            session.sparkContext.cancelJobsWithTag(lease["job_tag"])
-            print(f"warm spark driver: run process {lease['pid']} ended; its Spark jobs are cancelled", flush=True)
-            ended = True
-        lease_file.unlink(missing_ok=True)
-    if ended and not live:
-        session.sparkContext.cancelAllJobs()
-    return len(live)
 
 
 def idle_seconds() -> float:
@@ -347,7 +244,7 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
                 print(f"warm spark driver: its JVM ended (exit code {jvm[0].returncode}); the next run starts a new "
                       "driver", flush=True)
                 break
-            attached = _attached_runs(workspace_root, session)
+            attached = attached_runs(workspace_root / DRIVER_DIR, session)
             if not attached and (stop_marker.is_file() or time.time() - last_used.stat().st_mtime >= idle):
                 break
             time.sleep(min(WATCH_SECONDS, idle))
