@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+
+from filelock import FileLock
 
 from mlops_engine.commands.progress import Write
 from mlops_engine.contract.library_store import LibraryStore
@@ -15,6 +19,8 @@ from mlops_engine.errors import UserError
 from mlops_engine.settings import Settings
 
 FORMATS = {"wheel": ".whl", "egg": ".egg"}
+STATE_DIR = ".mlops"
+"""The project's own state of the engine's commands (git-ignored)."""
 METADATA_FOLDERS = ("EGG-INFO",)
 """Beside a wheel's ``*.dist-info``: an egg's metadata, never the library's code."""
 COMPILED_SUFFIXES = (".so", ".pyd")
@@ -31,24 +37,36 @@ def build_command(library_format: str, dist_dir: Path) -> list[str]:
 
 
 def build_library(project_dir: Path, library_format: str) -> Path:
-    """Build the library into ``dist/`` (emptied first) and return the artifact."""
+    """Build the library into ``dist/`` and return the artifact.
+
+    One build at a time per project (setuptools writes ``build/`` and ``*.egg-info`` in the tree): two commands at
+    once (two ``invoke ci``) would mix their files. Each builds in a folder of its own and moves the artifact into
+    ``dist/`` in one step, so a command still uploading the one it built never finds it gone or half written."""
+    build_command(library_format, project_dir)  # an unknown format is refused before anything is written
     dist_dir = project_dir / "dist"
-    command = build_command(library_format, dist_dir)
-    shutil.rmtree(dist_dir, ignore_errors=True)
-    shutil.rmtree(project_dir / "build", ignore_errors=True)
-    result = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise UserError(f"building the {library_format} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    shutil.rmtree(project_dir / "build", ignore_errors=True)
-    artifacts = sorted(dist_dir.glob(f"*{FORMATS[library_format]}"))
-    if len(artifacts) != 1:
-        raise UserError(f"expected one {FORMATS[library_format]} in {dist_dir}, found {len(artifacts)}")
-    try:
-        refuse_empty(artifacts[0])
-    except UserError:
-        shutil.rmtree(dist_dir, ignore_errors=True)
-        raise
-    return artifacts[0]
+    suffix = FORMATS[library_format]
+    (project_dir / STATE_DIR).mkdir(exist_ok=True)
+    dist_dir.mkdir(exist_ok=True)
+    with FileLock(project_dir / STATE_DIR / "build.lock"), \
+            tempfile.TemporaryDirectory(dir=dist_dir, prefix=".building-") as scratch:
+        command = build_command(library_format, Path(scratch))
+        shutil.rmtree(project_dir / "build", ignore_errors=True)
+        result = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
+        shutil.rmtree(project_dir / "build", ignore_errors=True)
+        if result.returncode != 0:
+            raise UserError(f"building the {library_format} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+        artifacts = sorted(Path(scratch).glob(f"*{suffix}"))
+        if len(artifacts) != 1:
+            raise UserError(f"expected one {suffix} from the build, found {len(artifacts)}")
+        try:
+            refuse_empty(artifacts[0])
+        finally:  # an earlier build in dist/ is not this tree's library either way
+            for earlier in dist_dir.glob(f"*{suffix}"):
+                if earlier.name != artifacts[0].name:
+                    earlier.unlink()
+        artifact = dist_dir / artifacts[0].name
+        os.replace(artifacts[0], artifact)
+    return artifact
 
 
 def _has_code(source: bytes) -> bool:
