@@ -145,7 +145,7 @@ import os
 import time
 
 spark.range(10).count()
-time.sleep(float(os.environ.get("TRAINING_PAUSE", "0")))
+time.sleep(float(os.environ.get("MLOPS_TEST_TRAINING_PAUSE", "0")))  # MLOPS_*: allowed into a run
 dbutils.notebook.exit(str(spark.range(10).count()))
 """
 
@@ -155,11 +155,12 @@ def test_two_ci_at_once_on_a_fresh_project_both_succeed(project_copy: Path) -> N
     command = [str(BIN / "invoke"), "ci", "--target", "local", "--branch", "main", "--skip-tests", "--build-id"]
     first = subprocess.Popen([*command, "1"], cwd=project_copy, env=_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    second = subprocess.Popen([*command, "2"], cwd=project_copy, env=_env(TRAINING_PAUSE="25"),
+    second = subprocess.Popen([*command, "2"], cwd=project_copy, env=_env(MLOPS_TEST_TRAINING_PAUSE="25"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first_out, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_out + first_err
-    assert second.poll() is None, "the second ci's run should still be attached when the first ci ends"
+    assert second.poll() is None, ("the second ci's run should still be attached when the first ci ends",
+                                   *second.communicate())
     second_out, second_err = second.communicate(timeout=300)
     assert second.returncode == 0, second_out + second_err
     # the driver and tracking server the first ci started end once the second's run has detached

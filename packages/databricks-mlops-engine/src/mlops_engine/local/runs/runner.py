@@ -20,7 +20,7 @@ from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.filesystem.workspace import LocalWorkspace
 from mlops_engine.local.notebook.secrets import hand_off, send
 from mlops_engine.local.runs import tracking_server
-from mlops_engine.local.runs.record import LOG_FILE, RunRecord
+from mlops_engine.local.runs.record import LOG_FILE, RECORD_FILE, RunRecord
 from mlops_engine.local.secrecy.environment import allowed_environment
 from mlops_engine.local.secrecy.stream_redaction import StreamRedactor, pump
 from mlops_engine.local.spark.connect_session import CONNECT_ENV
@@ -68,13 +68,25 @@ class LocalRunner:
             return []
         return sorted(int(child.name) for child in self.environment.runs_dir.iterdir() if child.name.isdigit())
 
+    def _claim_run_dir(self) -> tuple[int, Path]:
+        """The next run id and its new folder: making the folder claims the id, so two commands submitting at once
+        (two ``invoke ci``) get two."""
+        run_id = (self._existing_runs() or [0])[-1] + 1
+        while True:
+            try:
+                self.run_dir(run_id).mkdir()
+            except FileExistsError:
+                run_id += 1
+                continue
+            return run_id, self.run_dir(run_id)
+
     def submit(self, request: RunRequest) -> SubmittedRun:
         if not self.workspace.exists(request.notebook_path):
             raise UserError(f"no notebook at {request.notebook_path} in the local workspace; send it first")
         for run_id in self._existing_runs():
-            if request.idempotency_token and RunRecord.load(self.run_dir(run_id)).idempotency_token == (
-                request.idempotency_token
-            ):
+            recorded = self.run_dir(run_id) / RECORD_FILE  # a folder another command just claimed has none yet
+            if request.idempotency_token and recorded.is_file() and RunRecord.load(
+                    self.run_dir(run_id)).idempotency_token == request.idempotency_token:
                 return SubmittedRun(run_id, self.run_dir(run_id).joinpath(LOG_FILE).as_uri())
         libraries = [str(self.workspace.local_path(path)) for path in request.libraries]
         missing = [path for path, file in zip(request.libraries, libraries, strict=True) if not Path(file).is_file()]
@@ -87,10 +99,8 @@ class LocalRunner:
         # %pip brings another MLflow cannot migrate it
         tracking_uri = tracking_server.ensure(self.environment.mlflow_dir)
         self.environment.runs_dir.mkdir(parents=True, exist_ok=True)
-        run_id = (self._existing_runs() or [0])[-1] + 1
-        run_dir = self.run_dir(run_id)
         mounts = filesystem_launch(self.workspace.root)  # a real /dbfs on the machine stops here, before a run exists
-        run_dir.mkdir()
+        run_id, run_dir = self._claim_run_dir()
         secrets = hand_off(self.environment.secrets_file, os.environ)
         secrets_pipe, secrets_writer = os.pipe()  # the run reads its secrets from it: they never rest on disk
         try:
