@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_engine.errors import UserError
-from mlops_engine.local.spark.connect_server import launch, running, stop
+from mlops_engine.local.spark.connect_server import launch, running, stop, stop_when_unused
 from mlops_engine.local.spark.session import WAREHOUSE_DIR
 from mlops_engine.local.spark.warm_spark import idle_seconds
 
@@ -50,7 +50,5 @@ class WarmConnectServer:
         return stop(self.workspace_root.resolve())
 
     def stop_when_unused(self) -> bool:
-        """Stop the server now: it keeps no record of the runs attached to it (the classic driver's leases), so a
-        second command's run on it ends with it; whether it is down (always)."""
-        self.stop()
-        return True
+        """Stop the server once no run is attached (a second command's run goes on); whether it is down now."""
+        return stop_when_unused(self.workspace_root.resolve())

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,9 +29,16 @@ from typing import Any
 from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.spark.driver_environment import driver_environment
+from mlops_engine.local.spark.driver_leases import LEASES_DIR, live_leases, take_lease
 from mlops_engine.local.spark.driver_log import redirect_output
 from mlops_engine.local.spark.keeper import lock_held, process_alive, read_record, terminate
-from mlops_engine.local.spark.warm_spark import HEARTBEAT_SECONDS, START_TIMEOUT, idle_seconds
+from mlops_engine.local.spark.warm_spark import (
+    HEARTBEAT_SECONDS,
+    START_TIMEOUT,
+    STOP_WHEN_UNUSED,
+    WATCH_SECONDS,
+    idle_seconds,
+)
 
 SERVER_DIR = ".spark-connect"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
@@ -116,7 +124,22 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any:
         raise UserError(f"the local Spark Connect server runs {record['master']}, not {master}: stop it with "
                         "`invoke stop-spark` and run again")
     threading.Thread(target=_heartbeat, args=(last_used,), name="spark-connect-heartbeat", daemon=True).start()
+    take_lease(workspace_root / SERVER_DIR, None)  # a stop "when unused" (invoke ci) waits for this run's end
     return connect(record)
+
+
+def stop_when_unused(workspace_root: Path) -> bool:
+    """Stop the server once no run is attached: now when none is, else after the last one ends (a run of another
+    command goes on). Whether it is down now."""
+    _, _, lock_file, _ = _files(workspace_root)
+    record = running(workspace_root) or (wait_for_server(workspace_root) if lock_held(lock_file) else None)
+    if record is None:
+        return True
+    (workspace_root / SERVER_DIR / STOP_WHEN_UNUSED).touch()
+    if live_leases(workspace_root / SERVER_DIR):
+        return False
+    terminate(record["pid"])
+    return True
 
 
 def stop(workspace_root: Path) -> bool:
@@ -159,6 +182,8 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
         print("spark connect server: another server serves this workspace", flush=True)
         return
     redirect_output(lock_file.parent)  # what the server and its Python workers write reaches server.log redacted
+    (lock_file.parent / STOP_WHEN_UNUSED).unlink(missing_ok=True)  # asked of a server before this one
+    shutil.rmtree(lock_file.parent / LEASES_DIR, ignore_errors=True)  # runs of a server before this one
     from pyspark.sql import SparkSession
 
     from mlops_engine.local.spark.session import metastore_path
@@ -195,8 +220,9 @@ def serve(workspace_root: Path, master: str, warehouse: Path) -> None:
     print(f"spark connect server {master} on 127.0.0.1:{port} ready (pid {os.getpid()}); stops after {idle:.0f} s "
           "idle", flush=True)
     try:
-        while record_file.is_file() and time.time() - last_used.stat().st_mtime < idle:
-            time.sleep(min(5.0, idle))
+        while record_file.is_file() and time.time() - last_used.stat().st_mtime < idle and not (
+                (record_file.parent / STOP_WHEN_UNUSED).is_file() and not live_leases(record_file.parent)):
+            time.sleep(min(WATCH_SECONDS, idle))
     finally:
         end()
 

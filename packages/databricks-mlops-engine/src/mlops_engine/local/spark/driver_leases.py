@@ -30,12 +30,12 @@ def start_time(pid: int) -> str | None:
     return None
 
 
-def take_lease(driver_dir: Path, session: Any) -> None:
-    """Tell the driver this run is attached and which job tag its session's jobs carry. The driver drops the lease
-    once the run's process has ended, however it ended, and cancels what the run left running."""
+def take_lease(driver_dir: Path, job_tag: str | None) -> None:
+    """Tell the warm service in ``driver_dir`` this run is attached (and, for the classic driver, the job tag its
+    session's jobs carry). The lease lapses once the run's process has ended, however it ended."""
     pid = os.getpid()
     write_atomically(_lease_file(driver_dir, pid), json.dumps({
-        "pid": pid, "started": start_time(pid), "job_tag": session._jsparkSession.sessionJobTag()}).encode())
+        "pid": pid, "started": start_time(pid), "job_tag": job_tag}).encode())
 
 
 def live_leases(driver_dir: Path) -> list[dict[str, Any]]:
@@ -56,7 +56,7 @@ def attached_runs(driver_dir: Path, session: Any) -> int:
         lease = read_record(lease_file)
         if lease in live:
             continue
-        if lease is not None:
+        if lease is not None and lease["job_tag"]:
             session.sparkContext.cancelJobsWithTag(lease["job_tag"])
             print(f"warm spark driver: run process {lease['pid']} ended; its Spark jobs are cancelled", flush=True)
             ended = True

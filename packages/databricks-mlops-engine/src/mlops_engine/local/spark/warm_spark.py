@@ -150,7 +150,7 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any |
     _, last_used, _ = _files(workspace_root)
     threading.Thread(target=_heartbeat, args=(last_used,), name="spark-heartbeat", daemon=True).start()
     session = attach(record)
-    take_lease(workspace_root / DRIVER_DIR, session)
+    take_lease(workspace_root / DRIVER_DIR, session._jsparkSession.sessionJobTag())
     _attached.update(record)
     return session
 
