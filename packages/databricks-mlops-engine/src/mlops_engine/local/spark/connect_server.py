@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,16 +28,24 @@ from typing import Any
 from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.spark.driver_environment import driver_environment
-from mlops_engine.local.spark.driver_leases import LEASES_DIR, live_leases, take_lease
-from mlops_engine.local.spark.driver_log import redirect_output
-from mlops_engine.local.spark.keeper import lock_held, process_alive, read_record, terminate
-from mlops_engine.local.spark.warm_spark import (
-    HEARTBEAT_SECONDS,
-    START_TIMEOUT,
+from mlops_engine.local.spark.driver_leases import (
+    LEASES_DIR,
     STOP_WHEN_UNUSED,
-    WATCH_SECONDS,
-    idle_seconds,
+    live_leases,
+    stop_unless_leased,
+    take_lease,
 )
+from mlops_engine.local.spark.driver_log import redirect_output
+from mlops_engine.local.spark.keeper import (
+    START_TIMEOUT,
+    keep_alive,
+    lock_held,
+    process_alive,
+    read_record,
+    terminate,
+    wait_for,
+)
+from mlops_engine.local.spark.warm_spark import WATCH_SECONDS, idle_seconds
 
 SERVER_DIR = ".spark-connect"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
@@ -81,27 +88,7 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
 
 def wait_for_server(workspace_root: Path, timeout: float = START_TIMEOUT) -> dict[str, Any] | None:
     """The server's record once it is up; None when none is starting or it did not come up in time."""
-    _, _, lock_file, _ = _files(workspace_root)
-    deadline = time.monotonic() + timeout
-    grace = time.monotonic() + 5.0  # a server just launched takes a moment to take the lock
-    while time.monotonic() < deadline:
-        record = running(workspace_root)
-        if record is not None:
-            return record
-        if time.monotonic() > grace and not lock_held(lock_file):
-            return None
-        time.sleep(0.1)
-    return None
-
-
-def _heartbeat(last_used: Path) -> None:
-    """Tell the server a run is attached, for as long as this run lives."""
-    while True:
-        try:
-            last_used.touch()
-        except OSError:  # the workspace folder was deleted: the server stops by itself
-            return
-        time.sleep(HEARTBEAT_SECONDS)
+    return wait_for(lambda: running(workspace_root), _files(workspace_root)[2], timeout)
 
 
 def connect(record: dict[str, Any]) -> Any:
@@ -123,7 +110,7 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any:
     if record["master"] != master:
         raise UserError(f"the local Spark Connect server runs {record['master']}, not {master}: stop it with "
                         "`invoke stop-spark` and run again")
-    threading.Thread(target=_heartbeat, args=(last_used,), name="spark-connect-heartbeat", daemon=True).start()
+    keep_alive(last_used, "spark-connect-heartbeat")
     take_lease(workspace_root / SERVER_DIR, None)  # a stop "when unused" (invoke ci) waits for this run's end
     return connect(record)
 
@@ -133,13 +120,7 @@ def stop_when_unused(workspace_root: Path) -> bool:
     command goes on). Whether it is down now."""
     _, _, lock_file, _ = _files(workspace_root)
     record = running(workspace_root) or (wait_for_server(workspace_root) if lock_held(lock_file) else None)
-    if record is None:
-        return True
-    (workspace_root / SERVER_DIR / STOP_WHEN_UNUSED).touch()
-    if live_leases(workspace_root / SERVER_DIR):
-        return False
-    terminate(record["pid"])
-    return True
+    return record is None or stop_unless_leased(record, workspace_root / SERVER_DIR)
 
 
 def stop(workspace_root: Path) -> bool:

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from mlops_engine.files import write_atomically
-from mlops_engine.local.spark.keeper import process_alive, read_record
+from mlops_engine.local.spark.keeper import process_alive, read_record, terminate
 
 LEASES_DIR = "runs"
+STOP_WHEN_UNUSED = "stop-when-unused"
+"""A stop asked for once no run is attached: the keeper ends after the last lease lapses."""
 
 
 def _lease_file(driver_dir: Path, pid: int) -> Path:
@@ -64,3 +66,13 @@ def attached_runs(driver_dir: Path, session: Any) -> int:
     if ended and not live:
         session.sparkContext.cancelAllJobs()
     return len(live)
+
+
+def stop_unless_leased(record: dict[str, Any], service_dir: Path) -> bool:
+    """Stop the keeper of ``record`` now when no live run holds a lease in ``service_dir``; else leave it the
+    stop-when-unused marker, so it ends after the last one. Whether it is down now."""
+    (service_dir / STOP_WHEN_UNUSED).touch()
+    if live_leases(service_dir):
+        return False
+    terminate(record["pid"])
+    return True

@@ -8,11 +8,15 @@ import fcntl
 import json
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 STOP_TIMEOUT = 20.0
+START_TIMEOUT = 120.0
+HEARTBEAT_SECONDS = 30.0
 
 
 def _exists(pid: int) -> bool:
@@ -68,3 +72,33 @@ def terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
         time.sleep(0.1)
     if process_alive(pid):
         os.kill(pid, signal.SIGKILL)
+
+
+def wait_for(running: Callable[[], dict[str, Any] | None], lock_file: Path,
+             timeout: float = START_TIMEOUT) -> dict[str, Any] | None:
+    """The keeper's record once ``running`` gives it; None when none is starting (nobody holds ``lock_file``) or
+    it did not come up in time."""
+    deadline = time.monotonic() + timeout
+    grace = time.monotonic() + 5.0  # a keeper just launched takes a moment to take the lock
+    while time.monotonic() < deadline:
+        record = running()
+        if record is not None:
+            return record
+        if time.monotonic() > grace and not lock_held(lock_file):
+            return None
+        time.sleep(0.1)
+    return None
+
+
+def _heartbeat(last_used: Path) -> None:
+    while True:
+        try:
+            last_used.touch()
+        except OSError:  # the workspace folder was deleted: the keeper stops by itself
+            return
+        time.sleep(HEARTBEAT_SECONDS)
+
+
+def keep_alive(last_used: Path, name: str) -> None:
+    """Tell the keeper a run is attached, for as long as this process lives (it stops after its idle time)."""
+    threading.Thread(target=_heartbeat, args=(last_used,), name=name, daemon=True).start()

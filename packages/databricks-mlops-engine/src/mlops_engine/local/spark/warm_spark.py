@@ -24,7 +24,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -32,19 +31,31 @@ from typing import Any
 from mlops_engine.errors import UserError
 from mlops_engine.local.filesystem.namespace import launch as filesystem_launch
 from mlops_engine.local.spark.driver_environment import driver_environment
-from mlops_engine.local.spark.driver_leases import LEASES_DIR, attached_runs, live_leases, take_lease
+from mlops_engine.local.spark.driver_leases import (
+    LEASES_DIR,
+    STOP_WHEN_UNUSED,
+    attached_runs,
+    stop_unless_leased,
+    take_lease,
+)
 from mlops_engine.local.spark.driver_log import redirect_output
-from mlops_engine.local.spark.keeper import STOP_TIMEOUT, lock_held, process_alive, read_record, terminate
+from mlops_engine.local.spark.keeper import (
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    keep_alive,
+    lock_held,
+    process_alive,
+    read_record,
+    terminate,
+    wait_for,
+)
 
 DRIVER_DIR = ".spark-driver"
 IDLE_ENV = "LOCAL_SPARK_IDLE_SECONDS"
 WARM_ENV = "LOCAL_SPARK_WARM"
 """Set to 1 in a run's environment by the runner (mlops.local.warm_spark) to attach to the warm driver."""
-START_TIMEOUT = 120.0
-HEARTBEAT_SECONDS = 30.0
 WATCH_SECONDS = 1.0
 """How often the driver looks at its JVM and at its runs' leases."""
-STOP_WHEN_UNUSED = "stop-when-unused"
 _attached: dict[str, Any] = {}
 """The record of the driver this process attached to, to tell its death from a cell's own error."""
 
@@ -97,27 +108,7 @@ def launch(workspace_root: Path, master: str, warehouse: Path) -> bool:
 
 def wait_for_driver(workspace_root: Path, timeout: float = START_TIMEOUT) -> dict[str, Any] | None:
     """The driver's record once it is up; None when none is starting or it did not come up in time."""
-    _, _, lock_file = _files(workspace_root)
-    deadline = time.monotonic() + timeout
-    grace = time.monotonic() + 5.0  # a driver just launched takes a moment to take the lock
-    while time.monotonic() < deadline:
-        record = running(workspace_root)
-        if record is not None:
-            return record
-        if time.monotonic() > grace and not lock_held(lock_file):
-            return None
-        time.sleep(0.1)
-    return None
-
-
-def _heartbeat(last_used: Path) -> None:
-    """Tell the driver a run is attached, for as long as this run lives."""
-    while True:
-        try:
-            last_used.touch()
-        except OSError:  # the workspace folder was deleted: the driver stops by itself
-            return
-        time.sleep(HEARTBEAT_SECONDS)
+    return wait_for(lambda: running(workspace_root), _files(workspace_root)[2], timeout)
 
 
 def attach(record: dict[str, Any]) -> Any:
@@ -148,7 +139,7 @@ def attach_or_start(workspace_root: Path, master: str, warehouse: Path) -> Any |
     if record is None or record["master"] != master:
         return None
     _, last_used, _ = _files(workspace_root)
-    threading.Thread(target=_heartbeat, args=(last_used,), name="spark-heartbeat", daemon=True).start()
+    keep_alive(last_used, "spark-heartbeat")
     session = attach(record)
     take_lease(workspace_root / DRIVER_DIR, session._jsparkSession.sessionJobTag())
     _attached.update(record)
@@ -175,13 +166,7 @@ def stop_when_unused(workspace_root: Path) -> bool:
     (a run of another command goes on). Whether it is down now."""
     _, _, lock_file = _files(workspace_root)
     record = running(workspace_root) or (wait_for_driver(workspace_root) if lock_held(lock_file) else None)
-    if record is None:
-        return True
-    (workspace_root / DRIVER_DIR / STOP_WHEN_UNUSED).touch()
-    if live_leases(workspace_root / DRIVER_DIR):
-        return False
-    terminate(record["pid"])
-    return True
+    return record is None or stop_unless_leased(record, workspace_root / DRIVER_DIR)
 
 
 def idle_seconds() -> float:
