@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fake_databricks import FakeDatabricks
 from mlflow.tracking import MlflowClient
-from sample import CONFIG
+from sample import CONFIG, commit_all, git
 from sample import SAMPLE_DIR as PROJECT_DIR
 
 from mlops_engine.commands.release import DeployRequest, deploy_environment, deployments, library_version
@@ -23,16 +22,6 @@ ROOT = "/Deploy/Test"
 HEADER = "# Databricks notebook source\n"
 ENVIRONMENTS = {"production": {"workspace_root": ROOT, "release_branch": "master", "approvals": "none"}}
 PIPELINE_VARIABLES = ("BUILD_BUILDID", "GITHUB_RUN_ID", "BUILD_SOURCEVERSION", "GITHUB_SHA", "MLFLOW_TRACKING_URI")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture

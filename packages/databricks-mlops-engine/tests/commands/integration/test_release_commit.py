@@ -10,20 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sample import SAMPLE_DIR
+from sample import SAMPLE_DIR, commit_all, git
 
 MASTER = Path(".workspace/Projects/Sample/master")
 OUTSIDE = ("DATABRICKS_", "INVOKE_", "BUILD_", "GITHUB_", "TF_BUILD", "MLFLOW_")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture

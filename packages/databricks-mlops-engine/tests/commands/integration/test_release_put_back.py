@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fake_databricks import FakeDatabricks
-from sample import SAMPLE_DIR
+from sample import SAMPLE_DIR, git
 
 ROOT = "/Projects/Sample"
 VOLUME = "/Volumes/main/mlops/libs"
@@ -27,11 +27,6 @@ HEADER = "# Databricks notebook source\n"
 PIPELINE_VARIABLES = ("BUILD_BUILDID", "GITHUB_RUN_ID", "BUILD_SOURCEVERSION", "GITHUB_SHA", "BUILD_SOURCEBRANCHNAME",
                       "GITHUB_REF_NAME")
 Tree = dict[str, object]
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                   capture_output=True)
 
 
 @pytest.fixture
