@@ -61,3 +61,14 @@ def test_a_library_with_code_builds(tmp_path: Path, library_format: str) -> None
     assert done.returncode == 0, done.stderr
     (artifact,) = (root / "dist").glob(f"*{SUFFIXES[library_format]}")
     assert f"{LIBRARY}/__init__.py" in zipfile.ZipFile(artifact).namelist()
+
+
+def test_an_earlier_good_build_of_the_same_name_is_not_left_for_a_prebuilt_deploy(tmp_path: Path) -> None:
+    root = project(tmp_path, "wheel")
+    assert invoke_build(root).returncode == 0
+    shutil.rmtree(root / "src" / LIBRARY)
+
+    done = invoke_build(root)
+
+    assert done.returncode == 1 and "holds no Python code" in done.stderr, done.stderr
+    assert not list(root.glob("dist/*.whl")), "an earlier build would ship in place of this tree's library"

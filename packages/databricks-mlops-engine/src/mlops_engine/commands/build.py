@@ -60,10 +60,13 @@ def build_library(project_dir: Path, library_format: str) -> Path:
             raise UserError(f"expected one {suffix} from the build, found {len(artifacts)}")
         try:
             refuse_empty(artifacts[0])
-        finally:  # an earlier build in dist/ is not this tree's library either way
+        except UserError:  # an earlier build in dist/ is not this tree's library: a --prebuilt deploy finds none
             for earlier in dist_dir.glob(f"*{suffix}"):
-                if earlier.name != artifacts[0].name:
-                    earlier.unlink()
+                earlier.unlink()
+            raise
+        for earlier in dist_dir.glob(f"*{suffix}"):
+            if earlier.name != artifacts[0].name:
+                earlier.unlink()
         artifact = dist_dir / artifacts[0].name
         os.replace(artifacts[0], artifact)
     return artifact
